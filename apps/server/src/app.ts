@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config/config.js';
+import { modules as allModules } from './modules/index.js';
+import { guard } from './platform/auth/guard.js';
+import { buildCatalog, PUBLIC } from './platform/auth/permissions.js';
+import { SessionStore } from './platform/auth/sessions.js';
+import type { Database } from './platform/db/database.js';
+import { AppError } from './platform/http/errors.js';
+import { ErrorBody } from './platform/http/schemas.js';
+import { securityHeaders } from './platform/http/security-headers.js';
+import type { CloudRmmModule, ModuleContext } from './platform/modules/define.js';
+
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  log: Logger;
+  modules?: CloudRmmModule[];
+  /** Extra routes (tests use this to prove unguarded routes are refused). */
+  extraRoutes?: (app: FastifyInstance) => Promise<void>;
+}
+
+/**
+ * Builds the HTTP application for the roles in config. It does not listen:
+ * main.ts does, and tests use app.inject().
+ */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance & { ctx: ModuleContext }> {
+  const { config, db, log } = deps;
+  const modules = deps.modules ?? allModules;
+  const catalog = buildCatalog(modules);
+  const sessions = new SessionStore(db, catalog, config.sessionTtlHours);
+  const ctx: ModuleContext = { config, db, log, catalog, sessions };
+
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
+    bodyLimit: 1024 * 1024,
+    genReqId: () => randomUUID(),
+    routerOptions: { caseSensitive: true, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, maxParamLength: 200 },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  });
+  app.decorate('ctx', ctx);
+
+  app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
+    if (error instanceof AppError) {
+      if (error.extra.retryAfterSeconds) reply.header('retry-after', String(error.extra.retryAfterSeconds));
+      return reply.code(error.status).send(error.toJSON());
+    }
+    if (error.validation) {
+      const first = error.validation[0];
+      const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
+      const extra = (first?.params as { additionalProperty?: string } | undefined)?.additionalProperty;
+      const field = missing ?? extra ?? first?.instancePath.replace(/^\//, '').replace(/\//g, '.') ?? '';
+      const where = error.validationContext === 'body' || !error.validationContext ? '' : ` (${error.validationContext})`;
+      const message = extra
+        ? `${extra}${where} is not a known field`
+        : missing
+          ? `${missing}${where} is required`
+          : `${field || error.validationContext}${where} ${first?.message ?? 'is invalid'}`;
+      return reply.code(400).send(new AppError('validation_failed', message, field ? { field } : {}).toJSON());
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+      return reply
+        .code(500)
+        .send(new AppError('internal_error', `something went wrong on the server (request ${request.id}); it has been logged`).toJSON());
+    }
+    const code = status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : 'bad_request';
+    return reply.code(status).send({ error: { code, message: error.message } });
+  });
+
+  await app.register(fastifyCookie);
+  await app.register(securityHeaders, { publicUrl: config.publicUrl });
+  await app.register(guard, { catalog, sessions, publicUrl: config.publicUrl });
+  app.addSchema(ErrorBody);
+
+  app.get('/healthz', { config: { permission: PUBLIC }, schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { config: { permission: PUBLIC }, schema: { hide: true } }, async (_req, reply) => {
+    try {
+      await db.ping();
+      return { status: 'ready', roles: [...config.roles] };
+    } catch (error) {
+      return reply.code(503).send({ status: 'not_ready', reason: `database unreachable: ${(error as Error).message}` });
+    }
+  });
+
+  if (config.roles.has('api')) {
+    await app.register(fastifySwagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: {
+          title: 'CloudRMM API',
+          version: '1',
+          description:
+            'REST API of CloudRMM. Sign in with POST /api/v1/auth/login; state-changing requests need the X-CSRF-Token header from the session.',
+        },
+        tags: [{ name: 'auth' }, { name: 'tenancy' }],
+      },
+      refResolver: { buildLocalReference: (json, _base, _frag, i) => (json.$id as string | undefined) ?? `def-${i}` },
+    });
+    await app.register(
+      async (api) => {
+        for (const m of modules) if (m.routes) await m.routes(api, ctx);
+        api.get('/openapi.json', { config: { permission: PUBLIC }, schema: { hide: true } }, async () => app.swagger());
+      },
+      { prefix: '/api/v1' },
+    );
+    await app.register(async (docs) => {
+      markPublic(docs);
+      await docs.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { url: '/api/v1/openapi.json' } });
+    });
+    if (config.webDir && existsSync(path.join(config.webDir, 'index.html'))) {
+      await app.register(async (web) => {
+        markPublic(web);
+        await web.register(fastifyStatic, { root: config.webDir!, wildcard: true, index: ['index.html'], decorateReply: true });
+      });
+    }
+  }
+  if (deps.extraRoutes) await app.register(deps.extraRoutes);
+
+  app.setNotFoundHandler((request, reply) => {
+    const url = request.url;
+    const isApi = /^\/(api|agent|docs|install)(\/|$)/.test(url);
+    const wantsPage = (request.method === 'GET' || request.method === 'HEAD') && !isApi && !path.extname(url.split('?')[0]!);
+    if (wantsPage && config.webDir && existsSync(path.join(config.webDir, 'index.html'))) {
+      // Dashboard routes are client-side: hand the single page to the browser.
+      return reply.type('text/html').sendFile('index.html', config.webDir);
+    }
+    return reply.code(404).send({ error: { code: 'not_found', message: `no such route: ${request.method} ${url.split('?')[0]}` } });
+  });
+
+  return app as unknown as FastifyInstance & { ctx: ModuleContext };
+}
+
+/** Routes of static files and the API docs are public; they declare so for the guard. */
+function markPublic(scope: FastifyInstance) {
+  scope.addHook('onRoute', (route) => {
+    route.config = { ...(route.config ?? {}), permission: route.config?.permission ?? PUBLIC };
+  });
+}

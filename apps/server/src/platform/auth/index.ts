@@ -1,0 +1,158 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { AppError } from '../http/errors.js';
+import { errorResponses, Uuid } from '../http/schemas.js';
+import { defineModule, type ModuleContext } from '../modules/define.js';
+import { verifyPassword } from './passwords.js';
+import { AUTHENTICATED, PUBLIC } from './permissions.js';
+import type { Principal } from './principal.js';
+import { SESSION_COOKIE, csrfTokenFor } from './sessions.js';
+import { clearFailures, lockedFor, recordFailure, type ThrottleKey } from './throttle.js';
+
+const SessionInfo = Type.Object({
+  user: Type.Object({
+    id: Uuid,
+    email: Type.String(),
+    name: Type.String(),
+    partner_id: Type.Union([Uuid, Type.Null()]),
+    is_platform_admin: Type.Boolean(),
+  }),
+  partner: Type.Union([Type.Object({ id: Uuid, name: Type.String() }), Type.Null()]),
+  permissions: Type.Array(Type.String()),
+  csrf_token: Type.String(),
+});
+
+const LoginBody = Type.Object(
+  {
+    email: Type.String({ minLength: 3, maxLength: 320 }),
+    password: Type.String({ minLength: 1, maxLength: 1024 }),
+  },
+  { additionalProperties: false },
+);
+
+/** Sign-in, sign-out and "who am I" for the dashboard (IAM1, IAM3; security.md 11-14). */
+export const authModule = defineModule({
+  name: 'auth',
+  permissions: {},
+  jobs: async (jobs, ctx) => {
+    await jobs.every('sessions-purge', '17 * * * *', async () => {
+      const n = await ctx.sessions.purgeEnded();
+      if (n > 0) ctx.log.info({ sessions: n }, 'purged ended sessions');
+    });
+  },
+  routes: async (root, ctx) => {
+    const app = root.withTypeProvider<TypeBoxTypeProvider>();
+
+    app.post(
+      '/auth/login',
+      {
+        config: { permission: PUBLIC },
+        schema: {
+          tags: ['auth'],
+          operationId: 'login',
+          description: 'Signs in with email and password and sets the session cookie. Permission: public. Throttled per account and per address.',
+          body: LoginBody,
+          response: { 200: SessionInfo, ...errorResponses(400, 401, 429) },
+        },
+      },
+      async (request, reply) => {
+        const email = request.body.email.trim().toLowerCase();
+        const keys: ThrottleKey[] = [
+          { kind: 'account', value: email },
+          { kind: 'ip', value: request.ip },
+        ];
+        const wait = await lockedFor(ctx.db, keys);
+        if (wait > 0) {
+          reply.header('retry-after', String(wait));
+          throw new AppError('too_many_attempts', `too many failed sign-ins; try again in ${Math.ceil(wait / 60)} minutes`);
+        }
+        const user = await ctx.db.withPlatform((tx) =>
+          tx
+            .selectFrom('users')
+            .select(['id', 'tenant_id', 'password_hash', 'status'])
+            .where(({ fn }) => fn('lower', ['email']), '=', email)
+            .where('deleted_at', 'is', null)
+            .executeTakeFirst(),
+        );
+        const ok = await verifyPassword(user?.password_hash ?? null, request.body.password);
+        if (!user || !ok || user.status !== 'active') {
+          await recordFailure(ctx.db, keys);
+          throw new AppError('invalid_credentials', 'email or password is incorrect');
+        }
+        await clearFailures(ctx.db, keys[0]!);
+        // A new session on every sign-in; the one this browser had (if any) ends.
+        const previous = request.cookies[SESSION_COOKIE];
+        if (previous) await ctx.sessions.revokeToken(previous, 'replaced by a new sign-in');
+        const session = await ctx.sessions.create(user, { ip: request.ip, userAgent: request.headers['user-agent'] ?? '' });
+        setSessionCookie(reply, request, session.token, ctx);
+        const principal = await ctx.sessions.resolve(session.token);
+        if (!principal) throw new AppError('invalid_credentials', 'email or password is incorrect');
+        return sessionInfo(ctx, principal, session.token);
+      },
+    );
+
+    app.post(
+      '/auth/logout',
+      {
+        config: { permission: AUTHENTICATED },
+        schema: {
+          tags: ['auth'],
+          operationId: 'logout',
+          description: 'Ends this session. Permission: authenticated.',
+          response: { 204: Type.Null(), ...errorResponses(401, 403) },
+        },
+      },
+      async (request, reply) => {
+        await ctx.sessions.revoke(request.principal!.sessionId, 'signed out');
+        reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        return reply.code(204).send(null);
+      },
+    );
+
+    app.get(
+      '/auth/session',
+      {
+        config: { permission: AUTHENTICATED },
+        schema: {
+          tags: ['auth'],
+          operationId: 'getSession',
+          description: 'The signed-in user, their partner, permissions and the CSRF token. Permission: authenticated.',
+          response: { 200: SessionInfo, ...errorResponses(401) },
+        },
+      },
+      async (request) => sessionInfo(ctx, request.principal!, request.sessionToken!),
+    );
+  },
+});
+
+function setSessionCookie(reply: FastifyReply, request: FastifyRequest, token: string, ctx: ModuleContext) {
+  const secure = ctx.config.publicUrl.startsWith('https:') || request.protocol === 'https';
+  reply.setCookie(SESSION_COOKIE, token, {
+    httpOnly: true,
+    secure,
+    sameSite: 'lax',
+    path: '/',
+    maxAge: ctx.config.sessionTtlHours * 3600,
+  });
+}
+
+async function sessionInfo(ctx: ModuleContext, principal: Principal, token: string) {
+  const partner = principal.partnerId
+    ? ((await ctx.db.withTenant(principal.partnerId, (tx) =>
+        tx.selectFrom('partners').select(['id', 'name']).where('id', '=', principal.partnerId!).executeTakeFirst(),
+      )) ?? null)
+    : null;
+  return {
+    user: {
+      id: principal.userId,
+      email: principal.email,
+      name: principal.name,
+      partner_id: principal.partnerId,
+      is_platform_admin: principal.isPlatformAdmin,
+    },
+    partner,
+    permissions: [...principal.permissions].sort(),
+    csrf_token: csrfTokenFor(token),
+  };
+}

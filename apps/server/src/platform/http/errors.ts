@@ -1,0 +1,58 @@
+/**
+ * The one error type of the API. Its shape on the wire is
+ * `{ "error": { "code", "message", "field"? } }` (api.md).
+ */
+export type ErrorCode =
+  | 'validation_failed'
+  | 'not_authenticated'
+  | 'second_factor_required'
+  | 'csrf_failed'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'has_children'
+  | 'invalid_credentials'
+  | 'too_many_attempts'
+  | 'origin_refused'
+  | 'bad_request'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'internal_error';
+
+const STATUS: Record<ErrorCode, number> = {
+  validation_failed: 400,
+  not_authenticated: 401,
+  invalid_credentials: 401,
+  second_factor_required: 401,
+  csrf_failed: 403,
+  forbidden: 403,
+  origin_refused: 403,
+  not_found: 404,
+  conflict: 409,
+  has_children: 422,
+  too_many_attempts: 429,
+  bad_request: 400,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  internal_error: 500,
+};
+
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly extra: { field?: string; retryAfterSeconds?: number } = {},
+  ) {
+    super(message);
+    this.status = STATUS[code];
+  }
+
+  toJSON() {
+    return { error: { code: this.code, message: this.message, ...(this.extra.field ? { field: this.extra.field } : {}) } };
+  }
+}
+
+export const notFound = (what: string) => new AppError('not_found', `${what} not found`);
+export const staleVersion = (what: string) =>
+  new AppError('conflict', `${what} was changed by someone else; reload it and try again`, { field: 'version' });

@@ -1,0 +1,31 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from '../../config/config.js';
+import type { PermissionCatalog, PermissionInfo } from '../auth/permissions.js';
+import type { SessionStore } from '../auth/sessions.js';
+import type { Database } from '../db/database.js';
+import type { Jobs } from '../jobs/jobs.js';
+
+/** What every module is given: the platform services, never another module's tables. */
+export interface ModuleContext {
+  config: Config;
+  db: Database;
+  log: Logger;
+  catalog: PermissionCatalog;
+  sessions: SessionStore;
+}
+
+/**
+ * A capability of CloudRMM: its permissions, its REST routes (mounted under
+ * /api/v1) and its background jobs. Adding one is a folder plus one line in
+ * src/modules/index.ts.
+ */
+export interface CloudRmmModule {
+  name: string;
+  permissions: Record<string, PermissionInfo>;
+  routes?: (app: FastifyInstance, ctx: ModuleContext) => Promise<void>;
+  /** Worker role only: register queues, schedules and handlers. */
+  jobs?: (jobs: Jobs, ctx: ModuleContext) => Promise<void>;
+}
+
+export const defineModule = (m: CloudRmmModule): CloudRmmModule => m;

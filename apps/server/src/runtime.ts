@@ -1,0 +1,71 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildApp } from './app.js';
+import type { Config } from './config/config.js';
+import { modules } from './modules/index.js';
+import { ensureFirstAdmin, INITIAL_CREDENTIALS_FILE } from './platform/auth/first-admin.js';
+import { Database } from './platform/db/database.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './platform/db/embedded.js';
+import { provisionDatabase } from './platform/db/provision.js';
+import { Jobs } from './platform/jobs/jobs.js';
+import { seedDemoData } from './seed/demo.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  url: string;
+  db: Database;
+  admin: { email: string; generatedPassword: string | null; credentialsFile: string };
+  demoUser: { email: string; password: string } | null;
+  stop: () => Promise<void>;
+}
+
+/**
+ * Starts CloudRMM for the configured roles: the database (embedded unless
+ * DATABASE_URL is set), migrations, the first admin, demo data, the HTTP server
+ * and the worker's jobs. stop() undoes it in reverse order.
+ */
+export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+  const cleanup: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const fn of cleanup.reverse()) await fn().catch((error: unknown) => log.error({ err: error }, 'error while stopping'));
+    cleanup.length = 0;
+  };
+  try {
+    let embedded: EmbeddedDatabase | null = null;
+    if (!config.databaseUrl) {
+      embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, log });
+      cleanup.push(() => embedded!.stop());
+    }
+    const ownerUrl = config.databaseUrl ?? embedded!.ownerUrl;
+    const { appUrl } = await provisionDatabase({ ownerUrl, appUrl: config.databaseAppUrl, log });
+
+    const db = new Database(appUrl);
+    cleanup.push(() => db.close());
+
+    const admin = await ensureFirstAdmin(db, { email: config.adminEmail, password: config.adminPassword, dataDir: config.dataDir });
+    const demoUser = config.demoData ? await seedDemoData(db, config.dataDir) : null;
+
+    const app = await buildApp({ config, db, log });
+    cleanup.push(() => app.close());
+    const address = await app.listen({ host: config.host, port: config.port });
+
+    if (config.roles.has('worker')) {
+      const jobs = await Jobs.start(ownerUrl, log);
+      cleanup.push(() => jobs.stop());
+      for (const m of modules) if (m.jobs) await m.jobs(jobs, app.ctx);
+    }
+
+    const port = new URL(address).port;
+    return {
+      app,
+      url: config.publicUrl.replace(/:\d+$/, `:${port}`),
+      db,
+      admin: { ...admin, credentialsFile: `${config.dataDir}/${INITIAL_CREDENTIALS_FILE}` },
+      demoUser,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
