@@ -73,7 +73,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance & { ctx: 
         .code(500)
         .send(new AppError('internal_error', `something went wrong on the server (request ${request.id}); it has been logged`).toJSON());
     }
-    const code = status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : 'bad_request';
+    const codes: Record<number, string> = { 403: 'forbidden', 404: 'not_found', 413: 'payload_too_large', 415: 'unsupported_media_type' };
+    const code = codes[status] ?? 'bad_request';
     return reply.code(status).send({ error: { code, message: error.message } });
   });
 
@@ -120,7 +121,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance & { ctx: 
     if (config.webDir && existsSync(path.join(config.webDir, 'index.html'))) {
       await app.register(async (web) => {
         markPublic(web);
-        await web.register(fastifyStatic, { root: config.webDir!, wildcard: true, index: ['index.html'], decorateReply: true });
+        await web.register(fastifyStatic, {
+          root: config.webDir!,
+          wildcard: true,
+          index: ['index.html'],
+          decorateReply: true,
+          // API-looking paths (e.g. /api/v1//partners) are never files: they get the JSON 404.
+          allowedPath: (pathName) => !API_PATH.test(pathName),
+        });
       });
     }
   }
@@ -128,7 +136,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance & { ctx: 
 
   app.setNotFoundHandler((request, reply) => {
     const url = request.url;
-    const isApi = /^\/(api|agent|docs|install)(\/|$)/.test(url);
+    const isApi = API_PATH.test(url);
     const wantsPage = (request.method === 'GET' || request.method === 'HEAD') && !isApi && !path.extname(url.split('?')[0]!);
     if (wantsPage && config.webDir && existsSync(path.join(config.webDir, 'index.html'))) {
       // Dashboard routes are client-side: hand the single page to the browser.
@@ -139,6 +147,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance & { ctx: 
 
   return app as unknown as FastifyInstance & { ctx: ModuleContext };
 }
+
+const API_PATH = /^\/+(api|agent|docs|install)(\/|$)/i;
 
 /** Routes of static files and the API docs are public; they declare so for the guard. */
 function markPublic(scope: FastifyInstance) {

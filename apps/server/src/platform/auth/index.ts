@@ -53,7 +53,7 @@ export const authModule = defineModule({
           operationId: 'login',
           description: 'Signs in with email and password and sets the session cookie. Permission: public. Throttled per account and per address.',
           body: LoginBody,
-          response: { 200: SessionInfo, ...errorResponses(400, 401, 429) },
+          response: { 200: SessionInfo, ...errorResponses(400, 401, 403, 429) },
         },
       },
       async (request, reply) => {
@@ -85,9 +85,13 @@ export const authModule = defineModule({
         const previous = request.cookies[SESSION_COOKIE];
         if (previous) await ctx.sessions.revokeToken(previous, 'replaced by a new sign-in');
         const session = await ctx.sessions.create(user, { ip: request.ip, userAgent: request.headers['user-agent'] ?? '' });
-        setSessionCookie(reply, request, session.token, ctx);
         const principal = await ctx.sessions.resolve(session.token);
-        if (!principal) throw new AppError('invalid_credentials', 'email or password is incorrect');
+        if (!principal) {
+          // The password was right, but the user's partner is suspended or deleted.
+          await ctx.sessions.revoke(session.sessionId, 'partner not active');
+          throw new AppError('forbidden', 'this account cannot sign in: its partner is suspended or deleted');
+        }
+        setSessionCookie(reply, request, session.token, ctx);
         return sessionInfo(ctx, principal, session.token);
       },
     );

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['apps/*/test/**/*.test.ts', 'e2e/**/*.test.ts'],
+    globalSetup: ['apps/server/test/support/global-setup.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    // Two cores: two files at a time keeps argon2 and Postgres from starving each other.
+    maxWorkers: 2,
+    pool: 'forks',
+  },
+});
