@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance, InjectOptions } from 'fastify';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { pino } from 'pino';
 import { buildApp, type AppDeps } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
@@ -26,7 +26,13 @@ export interface TestApp {
   database: TestDatabase;
   tenancy: TenancyService;
   /** app.inject with the session's cookie and CSRF header filled in. */
-  call: (as: Session | null, method: InjectOptions['method'], url: string, body?: unknown, headers?: Record<string, string>) => ReturnType<FastifyInstance['inject']>;
+  call: (
+    as: Session | null,
+    method: InjectOptions['method'],
+    url: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ) => Promise<LightMyRequestResponse>;
   login: (email: string, password?: string) => Promise<Session>;
   createPlatformAdmin: () => Promise<{ email: string; session: Session }>;
   /** A partner with one organization and one site, and a signed-in user of it. */
