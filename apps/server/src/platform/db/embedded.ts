@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -81,7 +82,14 @@ export async function startEmbeddedPostgres(opts: {
     await client.end();
   }
 
-  return { ownerUrl: adminUrl(database), adminUrl, stop: () => pg.stop() };
+  // Ctrl-C in a terminal reaches Postgres too (same process group); it may be gone already.
+  const child = () => (pg as unknown as { process?: ChildProcess }).process;
+  const stop = async () => {
+    const proc = child();
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    await pg.stop();
+  };
+  return { ownerUrl: adminUrl(database), adminUrl, stop };
 }
 
 /** A postmaster left running by a killed server would block the start: stop it first. */

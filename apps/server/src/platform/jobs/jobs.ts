@@ -13,7 +13,11 @@ export class Jobs {
 
   static async start(ownerUrl: string, log: Logger): Promise<Jobs> {
     const boss = new PgBoss({ connectionString: ownerUrl, schema: 'pgboss', application_name: 'cloudrmm-worker' });
-    boss.on('error', (error) => log.error({ err: error }, 'job queue error'));
+    boss.on('error', (error) => {
+      // 57P01: Postgres is shutting down (Ctrl-C reaches it too); not worth an alarm.
+      if ((error as { code?: string }).code === '57P01') return;
+      log.error({ err: error }, 'job queue error');
+    });
     await boss.start();
     return new Jobs(boss, log);
   }
