@@ -14,7 +14,7 @@ export interface RunningServer {
   app: FastifyInstance;
   url: string;
   db: Database;
-  admin: { email: string; generatedPassword: string | null; credentialsFile: string };
+  admin: { created: boolean; email: string; generatedPassword: string | null; credentialsFile: string };
   demoUser: { email: string; password: string } | null;
   stop: () => Promise<void>;
 }

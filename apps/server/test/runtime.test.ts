@@ -12,6 +12,7 @@ import { createTestDatabase, type TestDatabase } from './support/db.js';
 import { freePort } from './support/ports.js';
 
 const log = pino({ level: 'silent' });
+type Page = { items: { id: string; name: string; site_count: number }[] };
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const c of cleanups) await c();
@@ -55,10 +56,10 @@ describe('startServer with DATABASE_URL (external Postgres)', () => {
       expect(await (await fetch(`${first.url}/readyz`)).json()).toMatchObject({ status: 'ready' });
       const admin = await signIn(first.url, 'admin@localhost', first.admin.generatedPassword!);
       expect(admin.status).toBe(200);
-      const partners = await (await fetch(`${first.url}/api/v1/partners`, { headers: { cookie: admin.cookie } })).json();
+      const partners = (await (await fetch(`${first.url}/api/v1/partners`, { headers: { cookie: admin.cookie } })).json()) as Page;
       expect(partners.items.map((p: { name: string }) => p.name)).toEqual(['Acme IT']);
-      const acmeId = partners.items[0].id;
-      const orgs = await (await fetch(`${first.url}/api/v1/partners/${acmeId}/organizations`, { headers: { cookie: admin.cookie } })).json();
+      const acmeId = partners.items[0]!.id;
+      const orgs = (await (await fetch(`${first.url}/api/v1/partners/${acmeId}/organizations`, { headers: { cookie: admin.cookie } })).json()) as Page;
       expect(orgs.items.map((o: { name: string; site_count: number }) => [o.name, o.site_count])).toEqual([
         ['Contoso Ltd', 2],
         ['Fabrikam Inc', 3],
