@@ -20,7 +20,7 @@ describe('partners', () => {
     const created = await t.call(admin, 'POST', '/api/v1/partners', { name: '  Globex Services ' });
     expect(created.statusCode).toBe(201);
     const p = created.json();
-    expect(p).toMatchObject({ name: 'Globex Services', slug: 'globex-services', status: 'active', version: 1, deleted_at: null });
+    expect(p).toMatchObject({ name: 'Globex Services', slug: 'globex-services', status: 'active', version: 1, deleted_at: null, organization_count: 0 });
 
     const again = await t.call(admin, 'POST', '/api/v1/partners', { name: 'Globex Services' });
     expect(again.json().slug).toBe('globex-services-2');
@@ -114,6 +114,12 @@ describe('organizations and sites', () => {
       cursor = body.next_cursor;
     } while (cursor);
     expect(seen).toEqual(['Alpha', 'Bravo', 'charlie', 'delta', 'echo']);
+
+    const listed = (await t.call(admin, 'GET', '/api/v1/partners?q=Paging')).json();
+    expect(listed.items[0].organization_count).toBe(5);
+    await t.call(admin, 'DELETE', `${orgs(p.id)}/${(await t.call(admin, 'GET', `${orgs(p.id)}?q=echo`)).json().items[0].id}`);
+    expect((await t.call(admin, 'GET', `/api/v1/partners/${p.id}`)).json().organization_count).toBe(4);
+    await t.call(admin, 'POST', `${orgs(p.id)}/${(await t.call(admin, 'GET', `${orgs(p.id)}?q=echo&include_deleted=true`)).json().items[0].id}/restore`);
 
     const desc = (await t.call(admin, 'GET', `${orgs(p.id)}?sort=-name&limit=2&include_total=true`)).json();
     expect(desc.items.map((x: { name: string }) => x.name)).toEqual(['echo', 'delta']);

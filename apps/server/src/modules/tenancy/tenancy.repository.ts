@@ -5,7 +5,7 @@ import type { ListQuery } from '../../platform/http/schemas.js';
 
 /** All SQL of partners, organizations and sites. Row-level security does the tenant filtering. */
 
-const partnerColumns = ['id', 'name', 'slug', 'status', 'created_at', 'updated_at', 'deleted_at', 'version'] as const;
+const partnerColumns = ['id', 'name', 'slug', 'status', 'organization_count', 'created_at', 'updated_at', 'deleted_at', 'version'] as const;
 
 export const partnersRepo = {
   list: (tx: Tx, params: ListQuery) => paginate(tx.selectFrom('partners').select(partnerColumns), 'partners', params),

@@ -18,6 +18,7 @@ export const Partner = Type.Object({
   ...common,
   slug: Type.String(),
   status: Type.Union([Type.Literal('active'), Type.Literal('suspended')]),
+  organization_count: Type.Integer({ description: 'organizations of this partner that are not deleted' }),
 });
 export const Organization = Type.Object({
   ...common,

@@ -37,6 +37,7 @@ export interface Partners {
   deleted_at: string | null;
   id: Generated<string>;
   name: string;
+  organization_count: Generated<number>;
   slug: string;
   status: Generated<PartnerStatus>;
   updated_at: Generated<string>;
