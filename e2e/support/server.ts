@@ -1,0 +1,51 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { pino } from 'pino';
+import { buildApp } from '../../apps/server/src/app.js';
+import { createUserWithPassword } from '../../apps/server/src/platform/auth/users.js';
+import { testConfig, PASSWORD } from '../../apps/server/test/support/app.js';
+import { createTestDatabase, type TestDatabase } from '../../apps/server/test/support/db.js';
+import { freePort } from '../../apps/server/test/support/ports.js';
+
+const WEB = path.resolve(import.meta.dirname, '../../apps/web');
+
+/** Builds the dashboard as `npm run build` would, into a throwaway folder (never a stale dist). */
+export async function buildDashboard(): Promise<string> {
+  const outDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cloudrmm-web-'));
+  await promisify(execFile)(path.resolve(WEB, '../../node_modules/.bin/vite'), ['build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
+    cwd: WEB,
+  });
+  return outDir;
+}
+
+export interface E2eServer {
+  url: string;
+  database: TestDatabase;
+  adminEmail: string;
+  password: string;
+  close: () => Promise<void>;
+}
+
+/** The real server over real HTTP on a free port, with the built dashboard and a fresh database. */
+export async function startE2eServer(webDir: string): Promise<E2eServer> {
+  const database = await createTestDatabase();
+  const port = await freePort();
+  const config = testConfig({ webDir, port, publicUrl: `http://127.0.0.1:${port}` });
+  const app = await buildApp({ config, db: database.db, log: pino({ level: 'silent' }) });
+  await app.listen({ host: '127.0.0.1', port });
+  const adminEmail = 'admin@e2e.test';
+  await createUserWithPassword(database.db, { email: adminEmail, name: 'E2E Admin', password: PASSWORD, partnerId: null });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    database,
+    adminEmail,
+    password: PASSWORD,
+    close: async () => {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
