@@ -5,7 +5,15 @@ import { inject } from 'vitest';
 import { Database } from '../../src/platform/db/database.js';
 import { provisionDatabase } from '../../src/platform/db/provision.js';
 
-const TEMPLATE_DB = 'cloudrmm_template';
+export const TEMPLATE_DB = 'cloudrmm_template';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Superuser URL of the test cluster's maintenance database. */
+    pgAdminUrl: string;
+  }
+}
+
 
 export interface TestDatabase {
   name: string;

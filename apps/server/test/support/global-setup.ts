@@ -6,16 +6,8 @@ import { pino } from 'pino';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres } from '../../src/platform/db/embedded.js';
 import { provisionDatabase } from '../../src/platform/db/provision.js';
+import { TEMPLATE_DB } from './db.js';
 import { freePort } from './ports.js';
-
-export const TEMPLATE_DB = 'cloudrmm_template';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** Superuser URL of the test cluster's maintenance database. */
-    pgAdminUrl: string;
-  }
-}
 
 /**
  * One real Postgres for the whole run, with a migrated template database that
