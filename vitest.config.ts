@@ -9,5 +9,6 @@ export default defineConfig({
     // Two cores: two files at a time keeps argon2 and Postgres from starving each other.
     maxWorkers: 2,
     pool: 'forks',
+    reporters: ['default', './scripts/summary-reporter.ts'],
   },
 });
