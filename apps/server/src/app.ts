@@ -105,7 +105,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance & { ctx: 
           description:
             'REST API of CloudRMM. Sign in with POST /api/v1/auth/login; state-changing requests need the X-CSRF-Token header from the session.',
         },
-        tags: [{ name: 'auth' }, { name: 'tenancy' }],
+        tags: [{ name: 'auth' }, { name: 'tenancy' }, { name: 'audit' }],
       },
       refResolver: { buildLocalReference: (json, _base, _frag, i) => (json.$id as string | undefined) ?? `def-${i}` },
     });

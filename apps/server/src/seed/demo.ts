@@ -1,3 +1,4 @@
+import { SYSTEM_ACTOR } from '../platform/audit/audit.js';
 import { appendCredentials, generatePassword } from '../platform/auth/first-admin.js';
 import { createUserWithPassword } from '../platform/auth/users.js';
 import type { Database } from '../platform/db/database.js';
@@ -14,14 +15,14 @@ export async function seedDemoData(db: Database, dataDir: string): Promise<{ ema
   const existing = await db.withPlatform((tx) => tx.selectFrom('partners').select('id').limit(1).executeTakeFirst());
   if (existing) return null;
 
-  const acme = await tenancy.createPartner({ name: 'Acme IT' });
+  const acme = await tenancy.createPartner({ name: 'Acme IT' }, SYSTEM_ACTOR);
   const hierarchy: [string, string, [string, string][]][] = [
     ['Contoso Ltd', 'Accounting firm, 40 seats', [['Head Office', 'Europe/London'], ['Manchester Branch', 'Europe/London']]],
     ['Fabrikam Inc', 'Manufacturer with two plants', [['Plant North', 'America/Chicago'], ['Plant South', 'America/Chicago'], ['Remote Workers', 'UTC']]],
   ];
   for (const [name, description, sites] of hierarchy) {
-    const org = await tenancy.createOrganization(acme.id, { name, description });
-    for (const [site, timezone] of sites) await tenancy.createSite(acme.id, org.id, { name: site, timezone });
+    const org = await tenancy.createOrganization(acme.id, { name, description }, SYSTEM_ACTOR);
+    for (const [site, timezone] of sites) await tenancy.createSite(acme.id, org.id, { name: site, timezone }, SYSTEM_ACTOR);
   }
   const password = generatePassword();
   await createUserWithPassword(db, { email: DEMO_USER_EMAIL, name: 'Alex Technician', password, partnerId: acme.id });

@@ -3,6 +3,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { pino } from 'pino';
 import { buildApp, type AppDeps } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
+import { SYSTEM_ACTOR } from '../../src/platform/audit/audit.js';
 import { createUserWithPassword } from '../../src/platform/auth/users.js';
 import type { ModuleContext } from '../../src/platform/modules/define.js';
 import { TenancyService } from '../../src/modules/tenancy/index.js';
@@ -84,9 +85,9 @@ export async function createTestApp(deps: Partial<Omit<AppDeps, 'db'>> = {}): Pr
       return { email, session: await login(email) };
     },
     createPartnerWithUser: async (name = `Partner ${unique()}`) => {
-      const partner = await tenancy.createPartner({ name });
-      const org = await tenancy.createOrganization(partner.id, { name: `Org of ${name}` });
-      const site = await tenancy.createSite(partner.id, org.id, { name: `Site of ${name}` });
+      const partner = await tenancy.createPartner({ name }, SYSTEM_ACTOR);
+      const org = await tenancy.createOrganization(partner.id, { name: `Org of ${name}` }, SYSTEM_ACTOR);
+      const site = await tenancy.createSite(partner.id, org.id, { name: `Site of ${name}` }, SYSTEM_ACTOR);
       const email = `tech-${unique()}@partner.test`;
       await createUserWithPassword(database.db, { email, name: 'Tech', password: PASSWORD, partnerId: partner.id });
       return { partnerId: partner.id, organizationId: org.id, siteId: site.id, email, session: await login(email) };

@@ -1,3 +1,4 @@
+import { audit, type Actor } from '../../platform/audit/audit.js';
 import type { Principal } from '../../platform/auth/principal.js';
 import type { Database, Tx } from '../../platform/db/database.js';
 import { AppError, notFound, staleVersion } from '../../platform/http/errors.js';
@@ -35,29 +36,31 @@ export class TenancyService {
     return (await this.db.withTenant(partnerId, (tx) => partnersRepo.get(tx, partnerId))) ?? throwNotFound('partner');
   }
 
-  createPartner(input: { name: string }): Promise<PartnerRow> {
+  createPartner(input: { name: string }, actor: Actor): Promise<PartnerRow> {
     const name = input.name.trim();
     return this.db.withPlatform(async (tx) => {
       const base = slugify(name);
       let slug = base;
       for (let n = 2; await partnersRepo.slugTaken(tx, slug); n++) slug = `${base.slice(0, 55)}-${n}`;
-      return partnersRepo.insert(tx, { name, slug });
+      const created = await partnersRepo.insert(tx, { name, slug });
+      await audit(tx, null, actor, { action: 'partner.create', targetType: 'partner', targetId: created.id, after: created });
+      return created;
     });
   }
 
-  updatePartner(partnerId: string, input: UpdatePartner): Promise<PartnerRow> {
+  updatePartner(partnerId: string, input: UpdatePartner, actor: Actor): Promise<PartnerRow> {
     return this.db.withTenant(partnerId, async (tx) => {
       const current = (await partnersRepo.get(tx, partnerId)) ?? throwNotFound('partner');
       if (current.deleted_at) throw new AppError('conflict', 'restore the partner before editing it');
       const name = input.name?.trim();
-      return (
-        (await partnersRepo.update(tx, partnerId, input.version, name === undefined ? {} : { name })) ??
-        throwStale('partner')
-      );
+      const updated =
+        (await partnersRepo.update(tx, partnerId, input.version, name === undefined ? {} : { name })) ?? throwStale('partner');
+      await audit(tx, partnerId, actor, { action: 'partner.update', targetType: 'partner', targetId: partnerId, before: current, after: updated });
+      return updated;
     });
   }
 
-  deletePartner(partnerId: string): Promise<PartnerRow> {
+  deletePartner(partnerId: string, actor: Actor): Promise<PartnerRow> {
     return this.db.withTenant(partnerId, async (tx) => {
       const current = (await partnersRepo.get(tx, partnerId)) ?? throwNotFound('partner');
       if (current.deleted_at) return current;
@@ -65,14 +68,18 @@ export class TenancyService {
       if (children > 0) {
         throw new AppError('has_children', `partner still has ${children} organization(s); delete them first`);
       }
-      return (await partnersRepo.setDeleted(tx, partnerId, true))!;
+      const deleted = (await partnersRepo.setDeleted(tx, partnerId, true))!;
+      await audit(tx, partnerId, actor, { action: 'partner.delete', targetType: 'partner', targetId: partnerId, before: current });
+      return deleted;
     });
   }
 
-  restorePartner(partnerId: string): Promise<PartnerRow> {
+  restorePartner(partnerId: string, actor: Actor): Promise<PartnerRow> {
     return this.db.withTenant(partnerId, async (tx) => {
       if (!(await partnersRepo.get(tx, partnerId))) throw notFound('partner');
-      return (await partnersRepo.setDeleted(tx, partnerId, false))!;
+      const restored = (await partnersRepo.setDeleted(tx, partnerId, false))!;
+      await audit(tx, partnerId, actor, { action: 'partner.restore', targetType: 'partner', targetId: partnerId });
+      return restored;
     });
   }
 
@@ -91,42 +98,53 @@ export class TenancyService {
     );
   }
 
-  createOrganization(partnerId: string, input: CreateOrganization): Promise<OrganizationRow> {
+  createOrganization(partnerId: string, input: CreateOrganization, actor: Actor): Promise<OrganizationRow> {
     return this.db.withTenant(partnerId, async (tx) => {
       const partner = await this.requirePartner(tx, partnerId);
       if (partner.deleted_at) throw notFound('partner');
-      return uniqueName(() => organizationsRepo.insert(tx, partnerId, { ...input, name: input.name.trim() }), 'organization');
+      const created = await uniqueName(
+        () => organizationsRepo.insert(tx, partnerId, { ...input, name: input.name.trim() }),
+        'organization',
+      );
+      await audit(tx, partnerId, actor, { action: 'organization.create', ...organizationTarget(created), after: created });
+      return created;
     });
   }
 
-  updateOrganization(partnerId: string, organizationId: string, input: UpdateOrganization): Promise<OrganizationRow> {
+  updateOrganization(partnerId: string, organizationId: string, input: UpdateOrganization, actor: Actor): Promise<OrganizationRow> {
     return this.db.withTenant(partnerId, async (tx) => {
       const current = (await organizationsRepo.get(tx, organizationId)) ?? throwNotFound('organization');
       if (current.deleted_at) throw new AppError('conflict', 'restore the organization before editing it');
       const { version, ...values } = input;
       if (values.name !== undefined) values.name = values.name.trim();
-      return uniqueName(
+      const updated = await uniqueName(
         async () => (await organizationsRepo.update(tx, organizationId, version, values)) ?? throwStale('organization'),
         'organization',
       );
+      await audit(tx, partnerId, actor, { action: 'organization.update', ...organizationTarget(updated), before: current, after: updated });
+      return updated;
     });
   }
 
-  deleteOrganization(partnerId: string, organizationId: string): Promise<OrganizationRow> {
+  deleteOrganization(partnerId: string, organizationId: string, actor: Actor): Promise<OrganizationRow> {
     return this.db.withTenant(partnerId, async (tx) => {
       const current = (await organizationsRepo.get(tx, organizationId)) ?? throwNotFound('organization');
       if (current.deleted_at) return current;
       if (current.site_count > 0) {
         throw new AppError('has_children', `organization "${current.name}" still has ${current.site_count} site(s); delete them first`);
       }
-      return (await organizationsRepo.setDeleted(tx, organizationId, true))!;
+      const deleted = (await organizationsRepo.setDeleted(tx, organizationId, true))!;
+      await audit(tx, partnerId, actor, { action: 'organization.delete', ...organizationTarget(current), before: current });
+      return deleted;
     });
   }
 
-  restoreOrganization(partnerId: string, organizationId: string): Promise<OrganizationRow> {
+  restoreOrganization(partnerId: string, organizationId: string, actor: Actor): Promise<OrganizationRow> {
     return this.db.withTenant(partnerId, async (tx) => {
       if (!(await organizationsRepo.get(tx, organizationId))) throw notFound('organization');
-      return uniqueName(async () => (await organizationsRepo.setDeleted(tx, organizationId, false))!, 'organization');
+      const restored = await uniqueName(async () => (await organizationsRepo.setDeleted(tx, organizationId, false))!, 'organization');
+      await audit(tx, partnerId, actor, { action: 'organization.restore', ...organizationTarget(restored) });
+      return restored;
     });
   }
 
@@ -143,43 +161,54 @@ export class TenancyService {
     return (await this.db.withTenant(partnerId, (tx) => sitesRepo.get(tx, organizationId, siteId))) ?? throwNotFound('site');
   }
 
-  createSite(partnerId: string, organizationId: string, input: CreateSite): Promise<SiteRow> {
+  createSite(partnerId: string, organizationId: string, input: CreateSite, actor: Actor): Promise<SiteRow> {
     if (input.timezone !== undefined) assertTimezone(input.timezone);
     return this.db.withTenant(partnerId, async (tx) => {
       const org = (await organizationsRepo.get(tx, organizationId)) ?? throwNotFound('organization');
       if (org.deleted_at) throw new AppError('conflict', 'the organization is deleted; restore it before adding sites');
-      return uniqueName(() => sitesRepo.insert(tx, partnerId, organizationId, { ...input, name: input.name.trim() }), 'site');
+      const created = await uniqueName(
+        () => sitesRepo.insert(tx, partnerId, organizationId, { ...input, name: input.name.trim() }),
+        'site',
+      );
+      await audit(tx, partnerId, actor, { action: 'site.create', ...siteTarget(created), after: created });
+      return created;
     });
   }
 
-  updateSite(partnerId: string, organizationId: string, siteId: string, input: UpdateSite): Promise<SiteRow> {
+  updateSite(partnerId: string, organizationId: string, siteId: string, input: UpdateSite, actor: Actor): Promise<SiteRow> {
     if (input.timezone !== undefined) assertTimezone(input.timezone);
     return this.db.withTenant(partnerId, async (tx) => {
       const current = (await sitesRepo.get(tx, organizationId, siteId)) ?? throwNotFound('site');
       if (current.deleted_at) throw new AppError('conflict', 'restore the site before editing it');
       const { version, ...values } = input;
       if (values.name !== undefined) values.name = values.name.trim();
-      return uniqueName(
+      const updated = await uniqueName(
         async () => (await sitesRepo.update(tx, organizationId, siteId, version, values)) ?? throwStale('site'),
         'site',
       );
+      await audit(tx, partnerId, actor, { action: 'site.update', ...siteTarget(updated), before: current, after: updated });
+      return updated;
     });
   }
 
-  deleteSite(partnerId: string, organizationId: string, siteId: string): Promise<SiteRow> {
+  deleteSite(partnerId: string, organizationId: string, siteId: string, actor: Actor): Promise<SiteRow> {
     return this.db.withTenant(partnerId, async (tx) => {
       const current = (await sitesRepo.get(tx, organizationId, siteId)) ?? throwNotFound('site');
       if (current.deleted_at) return current;
-      return (await sitesRepo.setDeleted(tx, organizationId, siteId, true))!;
+      const deleted = (await sitesRepo.setDeleted(tx, organizationId, siteId, true))!;
+      await audit(tx, partnerId, actor, { action: 'site.delete', ...siteTarget(current), before: current });
+      return deleted;
     });
   }
 
-  restoreSite(partnerId: string, organizationId: string, siteId: string): Promise<SiteRow> {
+  restoreSite(partnerId: string, organizationId: string, siteId: string, actor: Actor): Promise<SiteRow> {
     return this.db.withTenant(partnerId, async (tx) => {
       if (!(await sitesRepo.get(tx, organizationId, siteId))) throw notFound('site');
       const org = (await organizationsRepo.get(tx, organizationId))!;
       if (org.deleted_at) throw new AppError('has_children', 'the organization is deleted; restore it first');
-      return uniqueName(async () => (await sitesRepo.setDeleted(tx, organizationId, siteId, false))!, 'site');
+      const restored = await uniqueName(async () => (await sitesRepo.setDeleted(tx, organizationId, siteId, false))!, 'site');
+      await audit(tx, partnerId, actor, { action: 'site.restore', ...siteTarget(restored) });
+      return restored;
     });
   }
 
@@ -192,6 +221,9 @@ export class TenancyService {
     return (await partnersRepo.get(tx, partnerId)) ?? throwNotFound('partner');
   }
 }
+
+const organizationTarget = (o: { id: string }) => ({ targetType: 'organization', targetId: o.id });
+const siteTarget = (x: { id: string }) => ({ targetType: 'site', targetId: x.id });
 
 function throwNotFound(what: string): never {
   throw notFound(what);

@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { actorOf, recordAudit, type Actor } from '../audit/audit.js';
 import { AppError } from '../http/errors.js';
 import { errorResponses, Uuid } from '../http/schemas.js';
 import { defineModule, type ModuleContext } from '../modules/define.js';
@@ -76,8 +77,15 @@ export const authModule = defineModule({
             .executeTakeFirst(),
         );
         const ok = await verifyPassword(user?.password_hash ?? null, request.body.password);
+        const actor: Actor = { type: 'user', id: user?.id ?? null, label: email, ip: request.ip, requestId: request.id };
         if (!user || !ok || user.status !== 'active') {
           await recordFailure(ctx.db, keys);
+          await recordAudit(ctx.db, user?.tenant_id ?? null, actor, {
+            action: 'auth.login_failed',
+            targetType: 'user',
+            ...(user ? { targetId: user.id } : {}),
+            after: { reason: !user ? 'unknown email' : !ok ? 'wrong password' : `user ${user.status}` },
+          });
           throw new AppError('invalid_credentials', 'email or password is incorrect');
         }
         await clearFailures(ctx.db, keys[0]!);
@@ -91,6 +99,12 @@ export const authModule = defineModule({
           await ctx.sessions.revoke(session.sessionId, 'partner not active');
           throw new AppError('forbidden', 'this account cannot sign in: its partner is suspended or deleted');
         }
+        await recordAudit(ctx.db, user.tenant_id, actor, {
+          action: 'auth.login',
+          targetType: 'session',
+          targetId: session.sessionId,
+          after: { user_agent: request.headers['user-agent'] ?? '' },
+        });
         setSessionCookie(reply, request, session.token, ctx);
         return sessionInfo(ctx, principal, session.token);
       },
@@ -108,7 +122,9 @@ export const authModule = defineModule({
         },
       },
       async (request, reply) => {
-        await ctx.sessions.revoke(request.principal!.sessionId, 'signed out');
+        const principal = request.principal!;
+        await ctx.sessions.revoke(principal.sessionId, 'signed out');
+        await recordAudit(ctx.db, principal.partnerId, actorOf(request), { action: 'auth.logout', targetType: 'session', targetId: principal.sessionId });
         reply.clearCookie(SESSION_COOKIE, { path: '/' });
         return reply.code(204).send(null);
       },

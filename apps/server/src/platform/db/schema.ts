@@ -6,13 +6,47 @@
 
 import type { ColumnType } from "kysely";
 
+export type AuditActorType = "agent" | "api_key" | "system" | "user";
+
 export type Generated<T> = T extends ColumnType<infer S, infer I, infer U>
   ? ColumnType<S, I | undefined, U>
   : ColumnType<T, T | undefined, T>;
 
+export type Json = JsonValue;
+
+export type JsonArray = JsonValue[];
+
+export type JsonObject = {
+  [x: string]: JsonValue | undefined;
+};
+
+export type JsonPrimitive = boolean | number | string | null;
+
+export type JsonValue = JsonArray | JsonObject | JsonPrimitive;
+
 export type PartnerStatus = "active" | "suspended";
 
 export type UserStatus = "active" | "invited" | "suspended";
+
+export interface AuditEvents {
+  action: string;
+  actor_id: string | null;
+  actor_label: Generated<string>;
+  actor_type: AuditActorType;
+  after: Json | null;
+  api_key_id: string | null;
+  before: Json | null;
+  hash: Buffer;
+  id: Generated<number>;
+  ip: string | null;
+  occurred_at: Generated<string>;
+  prev_hash: Buffer;
+  request_id: string | null;
+  seq: number;
+  target_id: string | null;
+  target_type: string | null;
+  tenant_id: string | null;
+}
 
 export interface AuthThrottle {
   failures: Generated<number>;
@@ -86,6 +120,7 @@ export interface Users {
 }
 
 export interface DB {
+  audit_events: AuditEvents;
   auth_throttle: AuthThrottle;
   organizations: Organizations;
   partners: Partners;
