@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,6 +7,7 @@ import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { buildApp } from '../../apps/server/src/app.js';
 import { createUserWithPassword } from '../../apps/server/src/platform/auth/users.js';
+import { SecretBox } from '../../apps/server/src/platform/secrets.js';
 import { testConfig, PASSWORD } from '../../apps/server/test/support/app.js';
 import { createTestDatabase, type TestDatabase } from '../../apps/server/test/support/db.js';
 import { freePort } from '../../apps/server/test/support/ports.js';
@@ -34,7 +36,7 @@ export async function startE2eServer(webDir: string): Promise<E2eServer> {
   const database = await createTestDatabase();
   const port = await freePort();
   const config = testConfig({ webDir, port, publicUrl: `http://127.0.0.1:${port}` });
-  const app = await buildApp({ config, db: database.db, log: pino({ level: 'silent' }) });
+  const app = await buildApp({ config, db: database.db, log: pino({ level: 'silent' }), secrets: new SecretBox(randomBytes(32)) });
   await app.listen({ host: '127.0.0.1', port });
   const adminEmail = 'admin@e2e.test';
   await createUserWithPassword(database.db, { email: adminEmail, name: 'E2E Admin', password: PASSWORD, partnerId: null });

@@ -17,11 +17,13 @@ import { AppError } from './platform/http/errors.js';
 import { ErrorBody } from './platform/http/schemas.js';
 import { securityHeaders } from './platform/http/security-headers.js';
 import type { CloudRmmModule, ModuleContext } from './platform/modules/define.js';
+import type { SecretBox } from './platform/secrets.js';
 
 export interface AppDeps {
   config: Config;
   db: Database;
   log: Logger;
+  secrets: SecretBox;
   modules?: CloudRmmModule[];
   /** Extra routes (tests use this to prove unguarded routes are refused). */
   extraRoutes?: (app: FastifyInstance) => Promise<void>;
@@ -36,7 +38,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance & { ctx: 
   const modules = deps.modules ?? allModules;
   const catalog = buildCatalog(modules);
   const sessions = new SessionStore(db, catalog, config.sessionTtlHours);
-  const ctx: ModuleContext = { config, db, log, catalog, sessions };
+  const ctx: ModuleContext = { config, db, log, catalog, sessions, secrets: deps.secrets };
 
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,

@@ -8,6 +8,7 @@ import { Database } from './platform/db/database.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './platform/db/embedded.js';
 import { provisionDatabase } from './platform/db/provision.js';
 import { Jobs } from './platform/jobs/jobs.js';
+import { loadMasterKey, SecretBox } from './platform/secrets.js';
 import { seedDemoData } from './seed/demo.js';
 
 export interface RunningServer {
@@ -45,7 +46,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     const admin = await ensureFirstAdmin(db, { email: config.adminEmail, password: config.adminPassword, dataDir: config.dataDir });
     const demoUser = config.demoData ? await seedDemoData(db, config.dataDir) : null;
 
-    const app = await buildApp({ config, db, log });
+    const secrets = new SecretBox(await loadMasterKey(config.masterKey, config.dataDir));
+    const app = await buildApp({ config, db, log, secrets });
     cleanup.push(() => app.close());
     const address = await app.listen({ host: config.host, port: config.port });
 

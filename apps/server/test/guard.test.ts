@@ -1,11 +1,13 @@
 // security.md rules 5, 7, 8, 13, 21, 33: default deny, no setup path, one path
 // view for router and guard, Origin checks, static files stay in their folder.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
+import { SecretBox } from '../src/platform/secrets.js';
 import { createTestApp, testConfig, type PartnerFixture, type TestApp } from './support/app.js';
 
 let t: TestApp;
@@ -30,6 +32,7 @@ describe('default deny', () => {
       config: testConfig(),
       db: t.database.db,
       log: pino({ level: 'silent' }),
+      secrets: new SecretBox(randomBytes(32)),
       extraRoutes: async (r) => {
         r.get('/api/v1/forgotten', async () => ({ secret: true }));
       },
@@ -42,6 +45,7 @@ describe('default deny', () => {
       config: testConfig(),
       db: t.database.db,
       log: pino({ level: 'silent' }),
+      secrets: new SecretBox(randomBytes(32)),
       extraRoutes: async (r) => {
         r.get('/api/v1/typo', { config: { permission: 'organisations.view' } }, async () => ({}));
       },

@@ -21,6 +21,8 @@ export interface Config {
   trustedProxies: string[];
   sessionTtlHours: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Base64 of 32 bytes; null = generated into the data folder on first start. */
+  masterKey: string | null;
   /** Serve the built dashboard from this folder; null = do not serve it. */
   webDir: string | null;
 }
@@ -92,6 +94,11 @@ export function loadConfig(env: Env = process.env, argv: string[] = process.argv
   const adminPassword = env.CLOUDRMM_ADMIN_PASSWORD || null;
   if (adminPassword !== null && adminPassword.length < 12) problems.push('CLOUDRMM_ADMIN_PASSWORD must be at least 12 characters');
 
+  const masterKey = env.CLOUDRMM_MASTER_KEY || null;
+  if (masterKey !== null && Buffer.from(masterKey, 'base64').length !== 32) {
+    problems.push('CLOUDRMM_MASTER_KEY must be 32 random bytes in base64 (e.g. `openssl rand -base64 32`)');
+  }
+
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
   const logLevel = (env.LOG_LEVEL || 'info') as Config['logLevel'];
   if (!levels.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${levels.join(', ')}`);
@@ -119,6 +126,7 @@ export function loadConfig(env: Env = process.env, argv: string[] = process.argv
     trustedProxies,
     sessionTtlHours: int('CLOUDRMM_SESSION_TTL_HOURS', 12, 1, 24 * 30),
     logLevel,
+    masterKey,
     webDir: env.CLOUDRMM_WEB_DIR === '' ? null : path.resolve(env.CLOUDRMM_WEB_DIR || defaultWebDir()),
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -7,6 +7,7 @@ import { SYSTEM_ACTOR } from '../../src/platform/audit/audit.js';
 import { createUserWithPassword } from '../../src/platform/auth/users.js';
 import type { ModuleContext } from '../../src/platform/modules/define.js';
 import { TenancyService } from '../../src/modules/tenancy/index.js';
+import { SecretBox } from '../../src/platform/secrets.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
 export const PASSWORD = 'correct horse battery staple';
@@ -51,7 +52,13 @@ export interface PartnerFixture {
 
 export async function createTestApp(deps: Partial<Omit<AppDeps, 'db'>> = {}): Promise<TestApp> {
   const database = await createTestDatabase();
-  const app = await buildApp({ config: deps.config ?? testConfig(), db: database.db, log: pino({ level: 'silent' }), ...deps });
+  const app = await buildApp({
+    config: deps.config ?? testConfig(),
+    db: database.db,
+    log: pino({ level: 'silent' }),
+    secrets: new SecretBox(randomBytes(32)),
+    ...deps,
+  });
   await app.ready();
   const tenancy = new TenancyService(database.db);
 

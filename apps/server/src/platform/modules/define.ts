@@ -5,6 +5,7 @@ import type { PermissionCatalog, PermissionInfo } from '../auth/permissions.js';
 import type { SessionStore } from '../auth/sessions.js';
 import type { Database } from '../db/database.js';
 import type { Jobs } from '../jobs/jobs.js';
+import type { SecretBox } from '../secrets.js';
 
 /** What every module is given: the platform services, never another module's tables. */
 export interface ModuleContext {
@@ -13,6 +14,8 @@ export interface ModuleContext {
   log: Logger;
   catalog: PermissionCatalog;
   sessions: SessionStore;
+  /** Encrypts secrets stored in the database with the master key. */
+  secrets: SecretBox;
 }
 
 /**
