@@ -6,6 +6,8 @@
 
 import type { ColumnType } from "kysely";
 
+export type AssignmentScope = "organization" | "partner" | "platform" | "site";
+
 export type AuditActorType = "agent" | "api_key" | "system" | "user";
 
 export type Generated<T> = T extends ColumnType<infer S, infer I, infer U>
@@ -25,6 +27,8 @@ export type JsonPrimitive = boolean | number | string | null;
 export type JsonValue = JsonArray | JsonObject | JsonPrimitive;
 
 export type PartnerStatus = "active" | "suspended";
+
+export type PermissionScope = "partner" | "platform";
 
 export type UserStatus = "active" | "invited" | "suspended";
 
@@ -78,6 +82,44 @@ export interface Partners {
   version: Generated<number>;
 }
 
+export interface Permissions {
+  description: string;
+  module: string;
+  name: string;
+  scope: PermissionScope;
+}
+
+export interface RoleAssignments {
+  created_at: Generated<string>;
+  created_by: string | null;
+  id: Generated<string>;
+  organization_id: string | null;
+  role_id: string;
+  scope_type: AssignmentScope;
+  site_id: string | null;
+  tenant_id: string | null;
+  user_id: string;
+}
+
+export interface RolePermissions {
+  permission: string;
+  role_id: string;
+  tenant_id: string | null;
+}
+
+export interface Roles {
+  created_at: Generated<string>;
+  deleted_at: string | null;
+  description: Generated<string>;
+  id: Generated<string>;
+  is_system: Generated<boolean>;
+  key: string | null;
+  name: string;
+  tenant_id: string | null;
+  updated_at: Generated<string>;
+  version: Generated<number>;
+}
+
 export interface Sessions {
   created_at: Generated<string>;
   expires_at: string;
@@ -124,6 +166,10 @@ export interface DB {
   auth_throttle: AuthThrottle;
   organizations: Organizations;
   partners: Partners;
+  permissions: Permissions;
+  role_assignments: RoleAssignments;
+  role_permissions: RolePermissions;
+  roles: Roles;
   sessions: Sessions;
   sites: Sites;
   users: Users;
