@@ -1,0 +1,115 @@
+import { Link, useParams } from '@tanstack/react-router';
+import { Briefcase, Building2, ChevronRight, MapPin } from 'lucide-react';
+import type { LucideIcon } from 'lucide-react';
+import type { ReactNode } from 'react';
+import { useSession } from '../features/auth/session-context';
+import { useOrganization } from '../features/organizations/api';
+import { usePartnerSummary } from '../features/partners/use-partner-name';
+import { useSite } from '../features/sites/api';
+import { Skeleton } from '../ui/skeleton';
+
+interface Crumb {
+  key: string;
+  /** The hierarchy level, announced before the name ("Organization: Contoso"). */
+  level?: string;
+  label: ReactNode;
+  icon?: LucideIcon;
+  link: ReactNode;
+}
+
+function nameOrPlaceholder(name: string | undefined, isError: boolean): ReactNode {
+  if (name) return name;
+  if (isError) return <span className="text-muted-foreground">Unavailable</span>;
+  return <Skeleton className="inline-block h-3.5 w-24 align-middle" />;
+}
+
+/** Partner › Organization › Site, from the URL; names come from the same queries the pages use. */
+export function Breadcrumbs() {
+  const session = useSession();
+  const params = useParams({ strict: false });
+  const partnerId = params.partnerId;
+  const organizationId = params.organizationId;
+  const siteId = params.siteId;
+
+  const partner = usePartnerSummary(partnerId);
+  const organization = useOrganization(partnerId ?? '', organizationId ?? '', Boolean(partnerId && organizationId));
+  const site = useSite(partnerId ?? '', organizationId ?? '', siteId ?? '', Boolean(partnerId && organizationId && siteId));
+
+  const crumbs: Crumb[] = [];
+  if (session.user.is_platform_admin) {
+    const label = 'Partners';
+    crumbs.push({
+      key: 'partners',
+      label,
+      link: (
+        <Link to="/partners" className="hover:text-foreground">
+          {label}
+        </Link>
+      ),
+    });
+  }
+  if (partnerId) {
+    const label = nameOrPlaceholder(partner.name, partner.query.isError);
+    crumbs.push({
+      key: 'partner',
+      level: 'Partner',
+      icon: Building2,
+      label,
+      link: (
+        <Link to="/partners/$partnerId/organizations" params={{ partnerId }} className="hover:text-foreground">
+          {label}
+        </Link>
+      ),
+    });
+  }
+  if (partnerId && organizationId) {
+    const label = nameOrPlaceholder(organization.data?.name, organization.isError);
+    crumbs.push({
+      key: 'organization',
+      level: 'Organization',
+      icon: Briefcase,
+      label,
+      link: (
+        <Link
+          to="/partners/$partnerId/organizations/$organizationId"
+          params={{ partnerId, organizationId }}
+          className="hover:text-foreground"
+        >
+          {label}
+        </Link>
+      ),
+    });
+  }
+  if (partnerId && organizationId && siteId) {
+    const label = nameOrPlaceholder(site.data?.name, site.isError);
+    crumbs.push({ key: 'site', level: 'Site', icon: MapPin, label, link: null });
+  }
+
+  return (
+    <nav aria-label="Breadcrumb" className="min-w-0">
+      <ol className="flex min-w-0 items-center gap-1 text-[13px] text-muted-foreground">
+        {crumbs.map((crumb, index) => {
+          const last = index === crumbs.length - 1;
+          const Icon = crumb.icon;
+          return (
+            <li key={crumb.key} className="flex min-w-0 items-center gap-1">
+              {index > 0 ? <ChevronRight className="size-3.5 shrink-0 opacity-60" aria-hidden="true" /> : null}
+              <span
+                className={
+                  last ? 'flex min-w-0 items-center gap-1.5 font-medium text-foreground' : 'flex min-w-0 items-center gap-1.5'
+                }
+                title={crumb.level}
+              >
+                {Icon ? <Icon className="size-3.5 shrink-0" aria-hidden="true" /> : null}
+                {crumb.level ? <span className="sr-only">{crumb.level}: </span> : null}
+                <span className="truncate" aria-current={last ? 'page' : undefined}>
+                  {last ? crumb.label : crumb.link}
+                </span>
+              </span>
+            </li>
+          );
+        })}
+      </ol>
+    </nav>
+  );
+}

@@ -1,0 +1,168 @@
+import type { QueryClient } from '@tanstack/react-query';
+import { Outlet, createRootRouteWithContext, createRoute, createRouter, redirect } from '@tanstack/react-router';
+import { validateListSearch } from '../api/list';
+import { homeLocation, safeRedirect, sessionQueryOptions } from '../features/auth/api';
+import type { Session } from '../features/auth/api';
+import { LoginPage } from '../features/auth/login-page';
+import { OrganizationPage } from '../features/organizations/organization-page';
+import { OrganizationsPage } from '../features/organizations/organizations-page';
+import { PartnersPage } from '../features/partners/partners-page';
+import { SitePage } from '../features/sites/site-page';
+import { AppLayout } from './app-layout';
+import { NoAccessPage, NotFoundPage, RouteErrorPage } from './status-pages';
+
+export interface RouterContext {
+  queryClient: QueryClient;
+}
+
+/** Throws the redirect to the user's landing page, if they have one. */
+function redirectHome(session: Session): void {
+  const home = homeLocation(session);
+  if (!home) return;
+  if (home.to === '/partners') throw redirect({ to: '/partners', replace: true });
+  throw redirect({ to: '/partners/$partnerId/organizations', params: home.params, replace: true });
+}
+
+const rootRoute = createRootRouteWithContext<RouterContext>()({
+  component: Outlet,
+  errorComponent: RouteErrorPage,
+});
+
+const loginRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: 'login',
+  validateSearch: (search: Record<string, unknown>): { redirect?: string } =>
+    typeof search.redirect === 'string' ? { redirect: search.redirect } : {},
+  beforeLoad: async ({ context, search }) => {
+    const session = await context.queryClient.ensureQueryData(sessionQueryOptions);
+    if (!session) return;
+    const target = safeRedirect(search.redirect);
+    if (target) throw redirect({ href: target, replace: true });
+    redirectHome(session);
+    throw redirect({ to: '/', replace: true });
+  },
+  component: LoginPage,
+});
+
+/** Everything below needs a session; a signed-out visitor goes to /login and comes back. */
+const appRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  id: '_app',
+  beforeLoad: async ({ context, location }) => {
+    const session = await context.queryClient.ensureQueryData(sessionQueryOptions);
+    if (!session) throw redirect({ to: '/login', search: { redirect: location.href }, replace: true });
+    return { session };
+  },
+  component: AppLayout,
+});
+
+const indexRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/',
+  beforeLoad: ({ context }) => redirectHome(context.session),
+  component: NoAccessPage,
+});
+
+const partnersRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: 'partners',
+  validateSearch: validateListSearch,
+  beforeLoad: ({ context }) => {
+    if (!context.session.user.is_platform_admin) redirectHome(context.session);
+  },
+  component: PartnersPage,
+});
+
+const partnerRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: 'partners/$partnerId',
+  beforeLoad: ({ params }) => {
+    throw redirect({ to: '/partners/$partnerId/organizations', params, replace: true });
+  },
+});
+
+const organizationsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: 'partners/$partnerId/organizations',
+  validateSearch: validateListSearch,
+  component: OrganizationsPage,
+});
+
+const organizationRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: 'partners/$partnerId/organizations/$organizationId',
+  validateSearch: validateListSearch,
+  component: OrganizationPage,
+});
+
+const sitesRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: 'partners/$partnerId/organizations/$organizationId/sites',
+  beforeLoad: ({ params }) => {
+    throw redirect({
+      to: '/partners/$partnerId/organizations/$organizationId',
+      params,
+      hash: 'sites',
+      replace: true,
+    });
+  },
+});
+
+const siteRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: 'partners/$partnerId/organizations/$organizationId/sites/$siteId',
+  component: SitePage,
+});
+
+const notFoundRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '$',
+  component: NotFoundPage,
+});
+
+const routeTree = rootRoute.addChildren([
+  loginRoute,
+  appRoute.addChildren([
+    indexRoute,
+    partnersRoute,
+    partnerRoute,
+    organizationsRoute,
+    organizationRoute,
+    sitesRoute,
+    siteRoute,
+    notFoundRoute,
+  ]),
+]);
+
+/** Plain `?q=acme&deleted=1` query strings (the default JSON encoding would quote values). */
+function parseSearch(searchStr: string): Record<string, unknown> {
+  return Object.fromEntries(new URLSearchParams(searchStr));
+}
+
+function stringifySearch(search: Record<string, unknown>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(search)) {
+    if (value === undefined || value === null || value === '') continue;
+    params.set(key, typeof value === 'object' ? JSON.stringify(value) : String(value));
+  }
+  const qs = params.toString();
+  return qs ? `?${qs}` : '';
+}
+
+export function createAppRouter(queryClient: QueryClient) {
+  return createRouter({
+    routeTree,
+    context: { queryClient },
+    parseSearch,
+    stringifySearch,
+    defaultPreload: 'intent',
+    scrollRestoration: true,
+    defaultNotFoundComponent: NotFoundPage,
+  });
+}
+
+declare module '@tanstack/react-router' {
+  interface Register {
+    router: ReturnType<typeof createAppRouter>;
+  }
+}

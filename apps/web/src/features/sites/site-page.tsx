@@ -1,0 +1,203 @@
+import { Link, getRouteApi, useNavigate } from '@tanstack/react-router';
+import { ArrowLeft, Pencil, RotateCcw, Trash2 } from 'lucide-react';
+import { useState } from 'react';
+import { errorMessage } from '../../api/client';
+import { useDocumentTitle } from '../../app/use-document-title';
+import { Alert } from '../../ui/alert';
+import { Button } from '../../ui/button';
+import { Card, CardContent, CardHeader, CardTitle } from '../../ui/card';
+import { ConfirmDialog } from '../../ui/confirm-dialog';
+import { CopyValue } from '../../ui/copy-button';
+import { DeletedBadge } from '../../ui/deleted-badge';
+import { DescriptionList } from '../../ui/description-list';
+import { formatDateTime } from '../../ui/format';
+import { LoadErrorState } from '../../ui/load-error-state';
+import { PageHeader } from '../../ui/page-header';
+import { Skeleton } from '../../ui/skeleton';
+import { Time } from '../../ui/time';
+import { useToast } from '../../ui/toast';
+import { useNow } from '../../ui/use-now';
+import { useCan } from '../auth/session-context';
+import { useOrganization } from '../organizations/api';
+import { useDeleteSite, useRestoreSite, useSite } from './api';
+import { SiteFormDialog } from './site-form-dialog';
+import { localTime, utcOffset } from './timezones';
+
+const route = getRouteApi('/_app/partners/$partnerId/organizations/$organizationId/sites/$siteId');
+
+export function SitePage() {
+  const { partnerId, organizationId, siteId } = route.useParams();
+  const navigate = useNavigate();
+  const query = useSite(partnerId, organizationId, siteId);
+  const site = query.data;
+  const organization = useOrganization(partnerId, organizationId).data;
+  const canManage = useCan('sites.manage');
+  const deleteSite = useDeleteSite(partnerId, organizationId);
+  const restoreSite = useRestoreSite(partnerId, organizationId);
+  const { toast } = useToast();
+  const [dialog, setDialog] = useState<'edit' | 'delete' | null>(null);
+  const clock = useNow();
+  useDocumentTitle(site?.name ?? 'Site', organization?.name);
+
+  const back = (
+    <Button asChild>
+      <Link to="/partners/$partnerId/organizations/$organizationId" params={{ partnerId, organizationId }}>
+        <ArrowLeft aria-hidden="true" />
+        {organization ? `Back to ${organization.name}` : 'Back to organization'}
+      </Link>
+    </Button>
+  );
+
+  if (query.isError) {
+    return <LoadErrorState error={query.error} thing="site" onRetry={() => void query.refetch()} back={back} />;
+  }
+
+  const deleted = Boolean(site?.deleted_at);
+  const offset = site ? utcOffset(site.timezone, clock) : null;
+  const now = site ? localTime(site.timezone, clock) : null;
+
+  return (
+    <div className="grid gap-5">
+      <PageHeader
+        title={site ? site.name : <Skeleton className="h-6 w-48" />}
+        badge={site?.deleted_at ? <DeletedBadge deletedAt={site.deleted_at} /> : null}
+        description={
+          organization ? (
+            <>
+              Site of{' '}
+              <Link
+                to="/partners/$partnerId/organizations/$organizationId"
+                params={{ partnerId, organizationId }}
+                className="font-medium text-foreground hover:text-link hover:underline"
+              >
+                {organization.name}
+              </Link>
+            </>
+          ) : (
+            'Site'
+          )
+        }
+        actions={
+          site && canManage && !deleted ? (
+            <>
+              <Button onClick={() => setDialog('edit')}>
+                <Pencil aria-hidden="true" />
+                Edit
+              </Button>
+              <Button variant="destructive-ghost" onClick={() => setDialog('delete')}>
+                <Trash2 aria-hidden="true" />
+                Delete
+              </Button>
+            </>
+          ) : null
+        }
+      />
+
+      {site?.deleted_at ? (
+        <Alert
+          tone="warning"
+          title={`This site was deleted ${formatDateTime(site.deleted_at)}`}
+          action={
+            canManage ? (
+              <Button
+                size="sm"
+                loading={restoreSite.isPending}
+                onClick={() =>
+                  restoreSite.mutate(site, {
+                    onSuccess: () => toast({ title: `Site “${site.name}” restored` }),
+                    onError: (error) => toast({ tone: 'error', title: 'Could not restore', description: errorMessage(error) }),
+                  })
+                }
+              >
+                {restoreSite.isPending ? null : <RotateCcw aria-hidden="true" />}
+                Restore
+              </Button>
+            ) : null
+          }
+        >
+          It is hidden from the organization’s site list until restored.
+        </Alert>
+      ) : null}
+
+      <Card aria-labelledby="site-details-heading">
+        <CardHeader>
+          <CardTitle id="site-details-heading">Details</CardTitle>
+        </CardHeader>
+        <CardContent className="py-4">
+          {site ? (
+            <DescriptionList
+              items={[
+                { label: 'Name', value: site.name },
+                {
+                  label: 'Timezone',
+                  value: (
+                    <span className="grid gap-0.5">
+                      <span>{site.timezone}</span>
+                      {offset || now ? (
+                        <span className="text-xs text-muted-foreground">
+                          {[offset, now ? `${now} there now` : null].filter(Boolean).join(' · ')}
+                        </span>
+                      ) : null}
+                    </span>
+                  ),
+                },
+                { label: 'Created', value: <Time value={site.created_at} mode="datetime" /> },
+                { label: 'Updated', value: <Time value={site.updated_at} mode="datetime" /> },
+                {
+                  label: 'Description',
+                  wide: true,
+                  value: site.description ? (
+                    <p className="whitespace-pre-wrap">{site.description}</p>
+                  ) : (
+                    <span className="text-muted-foreground">No description</span>
+                  ),
+                },
+                { label: 'Site ID', value: <CopyValue value={site.id} label="site ID" /> },
+              ]}
+            />
+          ) : (
+            <div className="grid gap-3" aria-busy="true">
+              <Skeleton className="h-4 w-2/3" />
+              <Skeleton className="h-4 w-1/3" />
+              <span className="sr-only" role="status">
+                Loading site…
+              </span>
+            </div>
+          )}
+        </CardContent>
+      </Card>
+
+      {site ? (
+        <>
+          <SiteFormDialog
+            partnerId={partnerId}
+            organizationId={organizationId}
+            open={dialog === 'edit'}
+            onOpenChange={(open) => !open && setDialog(null)}
+            site={site}
+          />
+          <ConfirmDialog
+            open={dialog === 'delete'}
+            onOpenChange={(open) => !open && setDialog(null)}
+            title="Delete site?"
+            description={
+              <>
+                <strong className="font-semibold text-foreground">“{site.name}”</strong>
+                {organization ? ` (${organization.name})` : ''} will be hidden from the dashboard. You can restore it later from
+                “Show deleted” on the organization page.
+              </>
+            }
+            onConfirm={async () => {
+              await deleteSite.mutateAsync(site);
+              toast({ title: `Site “${site.name}” deleted` });
+              void navigate({
+                to: '/partners/$partnerId/organizations/$organizationId',
+                params: { partnerId, organizationId },
+              });
+            }}
+          />
+        </>
+      ) : null}
+    </div>
+  );
+}

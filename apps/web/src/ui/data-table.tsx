@@ -1,0 +1,187 @@
+import { AlertTriangle, ArrowDown, ArrowUp, ChevronsUpDown, RotateCw } from 'lucide-react';
+import type { ReactNode } from 'react';
+import { errorMessage } from '../api/client';
+import type { SortKey } from '../api/list';
+import { Button } from './button';
+import { cn } from './cn';
+import { EmptyState } from './empty-state';
+import { plural } from './format';
+import { Skeleton } from './skeleton';
+import { Table, TableBody, TableCaption, TableCell, TableHead, TableHeader, TableRow } from './table';
+
+export type SortField = 'name' | 'created_at';
+
+export interface Column<T> {
+  id: string;
+  header: string;
+  /** Makes the header a sort button for this API sort field. */
+  sortField?: SortField;
+  cell: (row: T) => ReactNode;
+  /** Applied to both the header and the cells (widths, alignment, hiding). */
+  className?: string;
+  /** Header text visually hidden (e.g. the actions column). */
+  srOnlyHeader?: boolean;
+  /** Width of the skeleton bar while loading. */
+  skeletonClassName?: string;
+}
+
+export interface DataTableProps<T> {
+  /** Names the table for screen readers ("Organizations"). */
+  label: string;
+  /** Noun for counts: ["organization", "organizations"]. */
+  noun: [string, string];
+  columns: Column<T>[];
+  rows: T[];
+  rowKey: (row: T) => string;
+  rowClassName?: (row: T) => string | undefined;
+  sort: SortKey;
+  onSortChange: (sort: SortKey) => void;
+  status: 'pending' | 'error' | 'success';
+  error: unknown;
+  onRetry: () => void;
+  /** Shown instead of the table when the list loaded and has no rows. */
+  empty: ReactNode;
+  total: number | null;
+  hasNextPage: boolean;
+  isFetchingNextPage: boolean;
+  onLoadMore: () => void;
+  /** A refetch with new filters is in flight while old rows are shown. */
+  isRefreshing?: boolean;
+}
+
+function nextSort(current: SortKey, field: SortField): SortKey {
+  if (field === 'name') return current === 'name' ? '-name' : 'name';
+  // Dates: newest first on the first click.
+  return current === '-created_at' ? 'created_at' : '-created_at';
+}
+
+function sortDirection(current: SortKey, field: SortField): 'ascending' | 'descending' | undefined {
+  if (current === field) return 'ascending';
+  if (current === `-${field}`) return 'descending';
+  return undefined;
+}
+
+/** The one list table: sortable headers, loading skeleton, empty and error states, Load more. */
+export function DataTable<T>({
+  label,
+  noun,
+  columns,
+  rows,
+  rowKey,
+  rowClassName,
+  sort,
+  onSortChange,
+  status,
+  error,
+  onRetry,
+  empty,
+  total,
+  hasNextPage,
+  isFetchingNextPage,
+  onLoadMore,
+  isRefreshing = false,
+}: DataTableProps<T>) {
+  if (status === 'error') {
+    return (
+      <EmptyState
+        role="alert"
+        tone="danger"
+        icon={AlertTriangle}
+        title={`Could not load ${noun[1]}`}
+        description={errorMessage(error)}
+        action={
+          <Button onClick={onRetry}>
+            <RotateCw aria-hidden="true" />
+            Retry
+          </Button>
+        }
+      />
+    );
+  }
+
+  if (status === 'success' && rows.length === 0) return <>{empty}</>;
+
+  const loading = status === 'pending';
+
+  return (
+    <div aria-busy={loading || isRefreshing || undefined}>
+      <Table className={cn('table-fixed', isRefreshing && 'opacity-70 transition-opacity')}>
+        <TableCaption>{label}</TableCaption>
+        <TableHeader>
+          <tr>
+            {columns.map((column) => {
+              const direction = column.sortField ? sortDirection(sort, column.sortField) : undefined;
+              const SortIcon = direction === 'ascending' ? ArrowUp : direction === 'descending' ? ArrowDown : ChevronsUpDown;
+              return (
+                <TableHead
+                  key={column.id}
+                  scope="col"
+                  aria-sort={column.sortField ? (direction ?? 'none') : undefined}
+                  className={column.className}
+                >
+                  {column.sortField ? (
+                    <button
+                      type="button"
+                      onClick={() => onSortChange(nextSort(sort, column.sortField as SortField))}
+                      className={cn(
+                        '-mx-1.5 inline-flex cursor-pointer items-center gap-1 rounded px-1.5 py-0.5 hover:bg-hover hover:text-foreground focus-visible:outline-2 focus-visible:outline-ring',
+                        direction && 'text-foreground',
+                      )}
+                    >
+                      {column.header}
+                      <SortIcon className={cn('size-3.5', !direction && 'opacity-50')} aria-hidden="true" />
+                      <span className="sr-only">{direction ? `, sorted ${direction}` : ', sortable'}</span>
+                    </button>
+                  ) : (
+                    <span className={cn(column.srOnlyHeader && 'sr-only')}>{column.header}</span>
+                  )}
+                </TableHead>
+              );
+            })}
+          </tr>
+        </TableHeader>
+        <TableBody>
+          {loading
+            ? Array.from({ length: 6 }, (_, i) => (
+                <TableRow key={i} className="hover:bg-transparent">
+                  {columns.map((column) => (
+                    <TableCell key={column.id} className={column.className}>
+                      <Skeleton className={cn('h-3.5 w-24', column.skeletonClassName)} />
+                    </TableCell>
+                  ))}
+                </TableRow>
+              ))
+            : rows.map((row) => (
+                <TableRow key={rowKey(row)} className={rowClassName?.(row)}>
+                  {columns.map((column) => (
+                    <TableCell key={column.id} className={column.className}>
+                      {column.cell(row)}
+                    </TableCell>
+                  ))}
+                </TableRow>
+              ))}
+        </TableBody>
+      </Table>
+      {loading ? (
+        <p className="sr-only" role="status">
+          Loading {noun[1]}…
+        </p>
+      ) : (
+        <div className="flex min-h-11 items-center justify-between gap-3 border-t border-border px-3 py-2 text-xs text-muted-foreground">
+          <span role="status">
+            {total !== null && total > rows.length
+              ? `Showing ${rows.length.toLocaleString()} of ${plural(total, noun[0], noun[1])}`
+              : total === null && hasNextPage
+                ? `Showing the first ${plural(rows.length, noun[0], noun[1])}`
+                : plural(total ?? rows.length, noun[0], noun[1])}
+          </span>
+          {hasNextPage ? (
+            <Button size="sm" onClick={onLoadMore} loading={isFetchingNextPage}>
+              Load more
+            </Button>
+          ) : null}
+        </div>
+      )}
+    </div>
+  );
+}
