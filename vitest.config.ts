@@ -5,6 +5,8 @@ export default defineConfig({
     include: ['apps/*/test/**/*.test.ts', 'e2e/**/*.test.ts'],
     globalSetup: ['apps/server/test/support/global-setup.ts'],
     testTimeout: 30_000,
+    // Browser tests poll the page; on a loaded two-core machine a render can take seconds.
+    expect: { poll: { timeout: 10_000, interval: 100 } },
     hookTimeout: 120_000,
     // Two cores: two files at a time keeps argon2 and Postgres from starving each other.
     maxWorkers: 2,

@@ -95,6 +95,14 @@ describe('dashboard', () => {
     await screenshot(page, '07-light-theme');
   });
 
+  it('goes to sign-in by itself when the session is revoked elsewhere', async () => {
+    await page.goto(`${server.url}/partners`);
+    await page.getByRole('button', { name: 'New partner' }).first().waitFor();
+    await server.database.ownerQuery(`update sessions set revoked_at = now() where revoked_at is null`);
+    await page.waitForURL(/\/login/, { timeout: 15_000 });
+    await screenshot(page, '08-session-revoked');
+  });
+
   it('had no console errors or CSP violations', () => {
     // the deliberate wrong-password 401 is the only expected failure
     expect(consoleProblems.filter((p) => !/401/.test(p))).toEqual([]);

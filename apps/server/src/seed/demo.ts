@@ -25,7 +25,7 @@ export async function seedDemoData(db: Database, dataDir: string): Promise<{ ema
     for (const [site, timezone] of sites) await tenancy.createSite(acme.id, org.id, { name: site, timezone }, SYSTEM_ACTOR);
   }
   const password = generatePassword();
-  await createUserWithPassword(db, { email: DEMO_USER_EMAIL, name: 'Alex Technician', password, partnerId: acme.id });
+  await createUserWithPassword(db, { email: DEMO_USER_EMAIL, name: 'Alex Morgan', password, partnerId: acme.id, roleKey: 'owner' });
   await appendCredentials(dataDir, `demo partner user (Acme IT): ${DEMO_USER_EMAIL} / ${password}`);
   return { email: DEMO_USER_EMAIL, password };
 }

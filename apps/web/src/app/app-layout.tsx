@@ -6,6 +6,7 @@ import { sessionQueryOptions } from '../features/auth/api';
 import { SessionContext } from '../features/auth/session-context';
 import { Breadcrumbs } from './breadcrumbs';
 import { Sidebar } from './sidebar';
+import { useLiveSocket } from './use-live-socket';
 
 function FullPageSpinner({ label }: { label: string }) {
   return (
@@ -21,6 +22,7 @@ export function AppLayout() {
   const router = useRouter();
   const session = useQuery(sessionQueryOptions);
   const signedOut = session.data === null;
+  useLiveSocket();
 
   // The session ended while a page was open (expired, revoked, signed out in
   // another tab): go to sign-in once, remembering where we were.

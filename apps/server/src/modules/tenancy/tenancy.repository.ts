@@ -5,6 +5,9 @@ import type { ListQuery } from '../../platform/http/schemas.js';
 
 /** All SQL of partners, organizations and sites. Row-level security does the tenant filtering. */
 
+// Keeps `in (...)` valid when a principal can see none.
+const NO_ID = '00000000-0000-0000-0000-000000000000';
+
 const partnerColumns = ['id', 'name', 'slug', 'status', 'organization_count', 'created_at', 'updated_at', 'deleted_at', 'version'] as const;
 
 export const partnersRepo = {
@@ -50,7 +53,11 @@ const organizationSelect = (tx: Tx) =>
     ]);
 
 export const organizationsRepo = {
-  list: (tx: Tx, params: ListQuery) => paginate(organizationSelect(tx), 'organizations', params),
+  list: (tx: Tx, params: ListQuery, onlyIds: Set<string> | null) => {
+    let q = organizationSelect(tx);
+    if (onlyIds) q = q.where('organizations.id', 'in', [...onlyIds, NO_ID]);
+    return paginate(q, 'organizations', params);
+  },
   get: (tx: Tx, id: string) => organizationSelect(tx).where('organizations.id', '=', id).executeTakeFirst(),
   insert: async (tx: Tx, tenantId: string, values: { name: string; description?: string }) => {
     const { id } = await tx
@@ -99,8 +106,11 @@ const siteColumns = [
 ] as const;
 
 export const sitesRepo = {
-  list: (tx: Tx, organizationId: string, params: ListQuery) =>
-    paginate(tx.selectFrom('sites').select(siteColumns).where('sites.organization_id', '=', organizationId), 'sites', params),
+  list: (tx: Tx, organizationId: string, params: ListQuery, onlyIds: Set<string> | null) => {
+    let q = tx.selectFrom('sites').select(siteColumns).where('sites.organization_id', '=', organizationId);
+    if (onlyIds) q = q.where('sites.id', 'in', [...onlyIds, NO_ID]);
+    return paginate(q, 'sites', params);
+  },
   get: (tx: Tx, organizationId: string, id: string) =>
     tx.selectFrom('sites').select(siteColumns).where('sites.id', '=', id).where('sites.organization_id', '=', organizationId).executeTakeFirst(),
   insert: (tx: Tx, tenantId: string, organizationId: string, values: { name: string; description?: string; timezone?: string }) =>

@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../../platform/audit/audit.js';
+import { visibleWithin } from '../../platform/auth/principal.js';
 import { errorResponses, ListOf, ListQuery } from '../../platform/http/schemas.js';
 import type { TenancyService } from './tenancy.service.js';
 import {
@@ -60,7 +61,7 @@ export async function tenancyRoutes(root: FastifyInstance, service: TenancyServi
   app.get(`${P}/organizations`, {
     config: { permission: 'organizations.view' },
     schema: { ...doc('listOrganizations', 'organizations.view', "A partner's organizations."), params: PartnerParams, querystring: ListQuery, response: { 200: ListOf(Organization), ...errorResponses(400, 401, 403, 404) } },
-  }, (req) => service.listOrganizations(req.params.partnerId, req.query));
+  }, (req) => service.listOrganizations(req.params.partnerId, req.query, visibleWithin(req.principal!, req.params.partnerId)));
   app.post(`${P}/organizations`, {
     config: { permission: 'organizations.manage' },
     schema: { ...doc('createOrganization', 'organizations.manage', 'Creates an organization (a customer of the partner).'), params: PartnerParams, body: CreateOrganization, response: { 201: Organization, ...errorResponses(400, 401, 403, 404, 409) } },
@@ -86,7 +87,8 @@ export async function tenancyRoutes(root: FastifyInstance, service: TenancyServi
   app.get(`${O}/sites`, {
     config: { permission: 'sites.view' },
     schema: { ...doc('listSites', 'sites.view', "An organization's sites."), params: OrganizationParams, querystring: ListQuery, response: { 200: ListOf(Site), ...errorResponses(400, 401, 403, 404) } },
-  }, (req) => service.listSites(req.params.partnerId, req.params.organizationId, req.query));
+  }, (req) =>
+    service.listSites(req.params.partnerId, req.params.organizationId, req.query, visibleWithin(req.principal!, req.params.partnerId)));
   app.post(`${O}/sites`, {
     config: { permission: 'sites.manage' },
     schema: { ...doc('createSite', 'sites.manage', 'Creates a site (a location or grouping) in an organization.'), params: OrganizationParams, body: CreateSite, response: { 201: Site, ...errorResponses(400, 401, 403, 404, 409) } },

@@ -1,5 +1,5 @@
 import { audit, type Actor } from '../../platform/audit/audit.js';
-import type { Principal } from '../../platform/auth/principal.js';
+import type { Principal, Visibility } from '../../platform/auth/principal.js';
 import type { Database, Tx } from '../../platform/db/database.js';
 import { AppError, notFound, staleVersion } from '../../platform/http/errors.js';
 import type { Page } from '../../platform/http/pagination.js';
@@ -28,6 +28,7 @@ export class TenancyService {
 
   listPartners(principal: Principal, params: ListQuery): Promise<Page<PartnerRow>> {
     if (principal.isPlatformAdmin) return this.db.withPlatform((tx) => partnersRepo.list(tx, params));
+    // Everyone else sees the one partner they belong to, through its own tenant context.
     if (!principal.partnerId) return Promise.resolve({ items: [], next_cursor: null });
     return this.db.withTenant(principal.partnerId, (tx) => partnersRepo.list(tx, params));
   }
@@ -85,10 +86,11 @@ export class TenancyService {
 
   // Organizations ----------------------------------------------------------
 
-  listOrganizations(partnerId: string, params: ListQuery): Promise<Page<OrganizationRow>> {
+  /** visibility null: all of the partner's organizations; otherwise only those the caller's grants reach. */
+  listOrganizations(partnerId: string, params: ListQuery, visibility: Visibility | null): Promise<Page<OrganizationRow>> {
     return this.db.withTenant(partnerId, async (tx) => {
       await this.requirePartner(tx, partnerId);
-      return organizationsRepo.list(tx, params);
+      return organizationsRepo.list(tx, params, visibility?.organizationIds ?? null);
     });
   }
 
@@ -150,10 +152,11 @@ export class TenancyService {
 
   // Sites ------------------------------------------------------------------
 
-  listSites(partnerId: string, organizationId: string, params: ListQuery): Promise<Page<SiteRow>> {
+  listSites(partnerId: string, organizationId: string, params: ListQuery, visibility: Visibility | null): Promise<Page<SiteRow>> {
+    const onlySites = visibility && !visibility.wholeOrganizationIds.has(organizationId) ? visibility.siteIds : null;
     return this.db.withTenant(partnerId, async (tx) => {
       if (!(await organizationsRepo.get(tx, organizationId))) throw notFound('organization');
-      return sitesRepo.list(tx, organizationId, params);
+      return sitesRepo.list(tx, organizationId, params, onlySites);
     });
   }
 

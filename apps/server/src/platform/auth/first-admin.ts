@@ -25,7 +25,7 @@ export async function ensureFirstAdmin(
   if (existing) return { created: false, email: existing.email, generatedPassword: null };
   const password = opts.password ?? generatePassword();
   try {
-    await createUserWithPassword(db, { email: opts.email, name: 'Platform admin', password, partnerId: null });
+    await createUserWithPassword(db, { email: opts.email, name: 'Platform admin', password, partnerId: null, roleKey: 'owner' });
   } catch (error) {
     // Another process of the cluster created it first.
     if ((error as { code?: string }).code === '23505') return { created: false, email: opts.email, generatedPassword: null };

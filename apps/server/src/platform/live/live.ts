@@ -1,0 +1,74 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { sql } from 'kysely';
+import type { WebSocket } from 'ws';
+import type { Database } from '../db/database.js';
+import { AUTHENTICATED } from '../auth/permissions.js';
+
+/** How often open sockets re-check their session; a revoked or expired one closes within this. */
+export const REVALIDATE_EVERY_MS = 2_000;
+/** Close code for "your session ended": the dashboard then goes to the sign-in page. */
+export const SESSION_ENDED = 4001;
+
+/**
+ * The browser's live socket (`/api/v1/live`): authenticated by the session
+ * cookie like any route, refused from foreign origins (security.md 21), and
+ * closed when its session is revoked, expires or its user is suspended —
+ * whichever process revoked it, since the check reads Postgres (security.md 12).
+ * Dashboard events are sent over it as `{type, id}` (api.md "Real time").
+ */
+export const liveSocket = fp<{ db: Database }>(
+  async (app: FastifyInstance, opts) => {
+    const bySession = new Map<string, Set<WebSocket>>();
+
+    app.get(
+      '/api/v1/live',
+      { websocket: true, config: { permission: AUTHENTICATED }, schema: { hide: true } },
+      (socket, request) => {
+        const principal = request.principal!;
+        const key = principal.sessionId;
+        let sockets = bySession.get(key);
+        if (!sockets) bySession.set(key, (sockets = new Set()));
+        sockets.add(socket);
+        socket.on('close', () => {
+          sockets.delete(socket);
+          if (sockets.size === 0) bySession.delete(key);
+        });
+        socket.on('message', (data) => {
+          // The socket is for the server to talk; a client may only ping.
+          if (data.toString() === '{"type":"ping"}') socket.send('{"type":"pong"}');
+        });
+        socket.send(JSON.stringify({ type: 'hello', user_id: principal.userId }));
+      },
+    );
+
+    const revalidate = async () => {
+      if (bySession.size === 0) return;
+      const ids = [...bySession.keys()];
+      const alive = await opts.db.withPlatform((tx) =>
+        tx
+          .selectFrom('sessions as s')
+          .innerJoin('users as u', 'u.id', 's.user_id')
+          .select('s.id')
+          .where('s.id', 'in', ids)
+          .where('s.revoked_at', 'is', null)
+          .where('s.expires_at', '>', sql<string>`now()`)
+          .where('u.status', '=', 'active')
+          .where('u.deleted_at', 'is', null)
+          .execute(),
+      );
+      const keep = new Set(alive.map((r) => r.id));
+      for (const id of ids) {
+        if (keep.has(id)) continue;
+        for (const socket of bySession.get(id) ?? []) socket.close(SESSION_ENDED, 'session ended');
+        bySession.delete(id);
+      }
+    };
+    const timer = setInterval(() => {
+      revalidate().catch((error: unknown) => app.log.warn({ err: error }, 'live socket session check failed'));
+    }, REVALIDATE_EVERY_MS);
+    timer.unref();
+    app.addHook('onClose', async () => clearInterval(timer));
+  },
+  { name: 'cloudrmm-live-socket', dependencies: ['cloudrmm-guard', '@fastify/websocket'] },
+);

@@ -1,0 +1,46 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
+import { sessionQueryOptions } from '../features/auth/api';
+
+/** Close code the server uses when the session behind the socket ended. */
+const SESSION_ENDED = 4001;
+
+/**
+ * Keeps the live socket to the server open while the dashboard is. When the
+ * server closes it because the session was revoked, expired or the user was
+ * suspended, the session is cleared and the layout sends the user to sign in.
+ * Other drops reconnect with jittered backoff and re-check the session.
+ */
+export function useLiveSocket(): void {
+  const queryClient = useQueryClient();
+  useEffect(() => {
+    let socket: WebSocket | null = null;
+    let stopped = false;
+    let attempt = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+
+    const open = () => {
+      const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
+      socket = new WebSocket(`${scheme}://${window.location.host}/api/v1/live`);
+      socket.onopen = () => {
+        attempt = 0;
+      };
+      socket.onclose = (event) => {
+        if (stopped) return;
+        if (event.code === SESSION_ENDED) {
+          queryClient.setQueryData(sessionQueryOptions.queryKey, null);
+          return;
+        }
+        void queryClient.invalidateQueries({ queryKey: sessionQueryOptions.queryKey });
+        const delay = Math.min(30_000, 1_000 * 2 ** attempt++) * (0.5 + Math.random() / 2);
+        timer = setTimeout(open, delay);
+      };
+    };
+    open();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+      socket?.close();
+    };
+  }, [queryClient]);
+}
