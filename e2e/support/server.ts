@@ -6,6 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { buildApp } from '../../apps/server/src/app.js';
+import type { Config } from '../../apps/server/src/config/config.js';
 import { createUserWithPassword } from '../../apps/server/src/platform/auth/users.js';
 import { SecretBox } from '../../apps/server/src/platform/secrets.js';
 import { testConfig, PASSWORD } from '../../apps/server/test/support/app.js';
@@ -31,15 +32,18 @@ export interface E2eServer {
   close: () => Promise<void>;
 }
 
-/** The real server over real HTTP on a free port, with the built dashboard and a fresh database. */
-export async function startE2eServer(webDir: string): Promise<E2eServer> {
+/**
+ * The real server over real HTTP on a free port, with the built dashboard and a
+ * fresh database. `overrides` adjust its configuration (e.g. SMTP_URL).
+ */
+export async function startE2eServer(webDir: string, overrides: Partial<Config> = {}): Promise<E2eServer> {
   const database = await createTestDatabase();
   const port = await freePort();
-  const config = testConfig({ webDir, port, publicUrl: `http://127.0.0.1:${port}` });
+  const config = testConfig({ webDir, port, publicUrl: `http://127.0.0.1:${port}`, ...overrides });
   const app = await buildApp({ config, db: database.db, log: pino({ level: 'silent' }), secrets: new SecretBox(randomBytes(32)) });
   await app.listen({ host: '127.0.0.1', port });
   const adminEmail = 'admin@e2e.test';
-  await createUserWithPassword(database.db, { email: adminEmail, name: 'E2E Admin', password: PASSWORD, partnerId: null });
+  await createUserWithPassword(database.db, { email: adminEmail, name: 'E2E Admin', password: PASSWORD, partnerId: null, roleKey: 'owner' });
   return {
     url: `http://127.0.0.1:${port}`,
     database,

@@ -3,12 +3,14 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
+import fastifyWebsocket from '@fastify/websocket';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
 import { modules as allModules } from './modules/index.js';
+import { ApiKeyAuthenticator } from './platform/auth/api-keys.js';
 import { guard } from './platform/auth/guard.js';
 import { buildCatalog, PUBLIC } from './platform/auth/permissions.js';
 import { SessionStore } from './platform/auth/sessions.js';
@@ -16,6 +18,8 @@ import type { Database } from './platform/db/database.js';
 import { AppError } from './platform/http/errors.js';
 import { ErrorBody } from './platform/http/schemas.js';
 import { securityHeaders } from './platform/http/security-headers.js';
+import { liveSocket } from './platform/live/live.js';
+import { createMailer, type Mailer } from './platform/mail/mailer.js';
 import type { CloudRmmModule, ModuleContext } from './platform/modules/define.js';
 import type { SecretBox } from './platform/secrets.js';
 
@@ -24,6 +28,8 @@ export interface AppDeps {
   db: Database;
   log: Logger;
   secrets: SecretBox;
+  /** Outgoing mail; built from config (SMTP_URL, or the log) when not given. */
+  mailer?: Mailer;
   modules?: CloudRmmModule[];
   /** Extra routes (tests use this to prove unguarded routes are refused). */
   extraRoutes?: (app: FastifyInstance) => Promise<void>;
@@ -38,7 +44,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance & { ctx: 
   const modules = deps.modules ?? allModules;
   const catalog = buildCatalog(modules);
   const sessions = new SessionStore(db, catalog, config.sessionTtlHours);
-  const ctx: ModuleContext = { config, db, log, catalog, sessions, secrets: deps.secrets };
+  const mailer = deps.mailer ?? createMailer(config, log);
+  const ctx: ModuleContext = { config, db, log, catalog, sessions, secrets: deps.secrets, mailer };
 
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
@@ -51,6 +58,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance & { ctx: 
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   });
   app.decorate('ctx', ctx);
+  if (!deps.mailer) app.addHook('onClose', async () => mailer.close());
 
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
     if (error instanceof AppError) {
@@ -83,8 +91,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance & { ctx: 
   });
 
   await app.register(fastifyCookie);
+  // Before the guard: its hooks must see every upgrade, including the ones the guard refuses.
+  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(securityHeaders, { publicUrl: config.publicUrl });
-  await app.register(guard, { catalog, sessions, publicUrl: config.publicUrl });
+  await app.register(guard, { catalog, sessions, apiKeys: new ApiKeyAuthenticator(db, sessions, catalog), publicUrl: config.publicUrl });
   app.addSchema(ErrorBody);
 
   app.get('/healthz', { config: { permission: PUBLIC }, schema: { hide: true } }, async () => ({ status: 'ok' }));
@@ -98,6 +108,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance & { ctx: 
   });
 
   if (config.roles.has('api')) {
+    await app.register(liveSocket, { db });
     await app.register(fastifySwagger, {
       openapi: {
         openapi: '3.1.0',
@@ -105,9 +116,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance & { ctx: 
           title: 'CloudRMM API',
           version: '1',
           description:
-            'REST API of CloudRMM. Sign in with POST /api/v1/auth/login; state-changing requests need the X-CSRF-Token header from the session.',
+            'REST API of CloudRMM. Sign in with POST /api/v1/auth/login; state-changing requests need the X-CSRF-Token header from the session. Scripts send a personal API key instead (`Authorization: Bearer crmm_...`, made under /me/api-keys), without cookie or CSRF token.',
         },
-        tags: [{ name: 'auth' }, { name: 'tenancy' }, { name: 'audit' }],
+        tags: [{ name: 'auth' }, { name: 'tenancy' }, { name: 'access' }, { name: 'audit' }, { name: 'sso' }, { name: 'api-keys' }, { name: 'users' }],
       },
       refResolver: { buildLocalReference: (json, _base, _frag, i) => (json.$id as string | undefined) ?? `def-${i}` },
     });

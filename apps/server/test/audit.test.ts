@@ -1,5 +1,8 @@
 // IAM9, security.md 39-40: every privileged action leaves a chained audit event.
+import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { userTokensRepo } from '../src/modules/users/index.js';
+import { createUserWithPassword, type SystemRoleKey } from '../src/platform/auth/users.js';
 import { createTestApp, PASSWORD, type PartnerFixture, type Session, type TestApp } from './support/app.js';
 
 let t: TestApp;
@@ -13,6 +16,43 @@ beforeAll(async () => {
   acme = await t.createPartnerWithUser('Acme IT');
 });
 afterAll(() => t.close());
+
+/** A fresh user holding a system role partner-wide (or platform-wide), for the route walk. */
+async function walkUser(partnerId: string | null, roleKey: SystemRoleKey) {
+  const email = `walk-${Math.random().toString(36).slice(2, 10)}@walk.test`;
+  const { id: userId } = await createUserWithPassword(t.database.db, { email, name: 'W', password: PASSWORD, partnerId, roleKey });
+  const [a] = await t.database.ownerQuery<{ id: string; role_id: string }>('select id, role_id from role_assignments where user_id = $1', [userId]);
+  return { userId, roleId: a!.role_id, assignmentId: a!.id };
+}
+
+const rnd = () => Math.random().toString(36).slice(2, 10);
+
+async function systemRoleId(key: SystemRoleKey) {
+  const [r] = await t.database.ownerQuery<{ id: string }>('select id from roles where key = $1', [key]);
+  return r!.id;
+}
+
+/** A fresh Acme user, so the 2FA and session examples leave acme.session alone. */
+async function freshAcmeUser(): Promise<string> {
+  const email = `me-${Math.random().toString(36).slice(2, 10)}@walk.test`;
+  await createUserWithPassword(t.database.db, { email, name: 'M', password: PASSWORD, partnerId: acme.partnerId, roleKey: 'owner' });
+  return email;
+}
+
+/** A fresh Acme user with two-factor sign-in on (IAM2), for the route walk. */
+async function twoFactorUser() {
+  const email = await freshAcmeUser();
+  const session = await t.login(email);
+  const { secret } = (await t.call(session, 'POST', '/api/v1/me/2fa/setup')).json();
+  const confirmed = (await t.call(session, 'POST', '/api/v1/me/2fa/confirm', { code: await generate({ secret }) })).json();
+  return { email, session, recoveryCodes: confirmed.recovery_codes as string[] };
+}
+
+/** The password step of a user with 2FA: a session that owes its second factor. */
+async function pendingSession(email: string): Promise<Session> {
+  const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password: PASSWORD } });
+  return { cookie: `crmm_session=${res.cookies.find((c) => c.name === 'crmm_session')!.value}`, csrf: res.json().csrf_token, userId: '' };
+}
 
 const events = (tenantId: string | null) =>
   t.database.ownerQuery<{ seq: number; action: string; actor_label: string; target_id: string | null; before: unknown; after: unknown; ip: string; request_id: string }>(
@@ -79,6 +119,137 @@ describe('writing', () => {
       'POST /api/v1/auth/logout': async () => ({ status: (await t.call(await t.login(acme.email), 'POST', '/api/v1/auth/logout')).statusCode, tenant: acme.partnerId }),
       'POST /api/v1/partners/:partnerId/audit-events/verify': async () => ({ status: (await t.call(admin, 'POST', `${P}/audit-events/verify`)).statusCode, tenant: p.id }),
       'POST /api/v1/audit-events/verify': async () => ({ status: (await t.call(admin, 'POST', '/api/v1/audit-events/verify')).statusCode, tenant: null }),
+      'POST /api/v1/partners/:partnerId/roles': async () => ({ status: (await t.call(admin, 'POST', `${P}/roles`, { name: 'Walk Role', permissions: ['sites.view'] })).statusCode, tenant: p.id }),
+      'PATCH /api/v1/partners/:partnerId/roles/:roleId': async () => {
+        const r = (await t.call(admin, 'POST', `${P}/roles`, { name: 'Walk Role 2', permissions: [] })).json();
+        return { status: (await t.call(admin, 'PATCH', `${P}/roles/${r.id}`, { description: 'x', version: r.version })).statusCode, tenant: p.id };
+      },
+      'DELETE /api/v1/partners/:partnerId/roles/:roleId': async () => {
+        const r = (await t.call(admin, 'POST', `${P}/roles`, { name: 'Walk Role 3', permissions: [] })).json();
+        return { status: (await t.call(admin, 'DELETE', `${P}/roles/${r.id}`)).statusCode, tenant: p.id };
+      },
+      'POST /api/v1/partners/:partnerId/role-assignments': async () => {
+        const { userId } = await walkUser(p.id, 'readonly');
+        const roleId = await systemRoleId('technician');
+        return { status: (await t.call(admin, 'POST', `${P}/role-assignments`, { user_id: userId, role_id: roleId, scope_type: 'organization', organization_id: o.id })).statusCode, tenant: p.id };
+      },
+      'DELETE /api/v1/partners/:partnerId/role-assignments/:assignmentId': async () => {
+        const { assignmentId } = await walkUser(p.id, 'technician');
+        return { status: (await t.call(admin, 'DELETE', `${P}/role-assignments/${assignmentId}`)).statusCode, tenant: p.id };
+      },
+      'POST /api/v1/role-assignments': async () => {
+        const { userId } = await walkUser(null, 'readonly');
+        const roleId = await systemRoleId('technician');
+        return { status: (await t.call(admin, 'POST', '/api/v1/role-assignments', { user_id: userId, role_id: roleId })).statusCode, tenant: null };
+      },
+      'DELETE /api/v1/role-assignments/:assignmentId': async () => {
+        const { assignmentId } = await walkUser(null, 'readonly');
+        return { status: (await t.call(admin, 'DELETE', `/api/v1/role-assignments/${assignmentId}`)).statusCode, tenant: null };
+      },
+      'POST /api/v1/me/2fa/setup': async () => ({ status: (await t.call(await t.login(await freshAcmeUser()), 'POST', '/api/v1/me/2fa/setup')).statusCode, tenant: acme.partnerId }),
+      'POST /api/v1/me/2fa/confirm': async () => {
+        const s = await t.login(await freshAcmeUser());
+        const { secret } = (await t.call(s, 'POST', '/api/v1/me/2fa/setup')).json();
+        return { status: (await t.call(s, 'POST', '/api/v1/me/2fa/confirm', { code: await generate({ secret }) })).statusCode, tenant: acme.partnerId };
+      },
+      'POST /api/v1/me/2fa/disable': async () => {
+        const u = await twoFactorUser();
+        return { status: (await t.call(u.session, 'POST', '/api/v1/me/2fa/disable', { password: PASSWORD })).statusCode, tenant: acme.partnerId };
+      },
+      'POST /api/v1/me/2fa/recovery-codes': async () => {
+        const u = await twoFactorUser();
+        return { status: (await t.call(u.session, 'POST', '/api/v1/me/2fa/recovery-codes', { password: PASSWORD })).statusCode, tenant: acme.partnerId };
+      },
+      'POST /api/v1/auth/second-factor': async () => {
+        const u = await twoFactorUser();
+        const pending = await pendingSession(u.email);
+        return { status: (await t.call(pending, 'POST', '/api/v1/auth/second-factor', { recovery_code: u.recoveryCodes[0] })).statusCode, tenant: acme.partnerId };
+      },
+      'PUT /api/v1/partners/:partnerId/security': async () => ({ status: (await t.call(admin, 'PUT', `${P}/security`, { require_2fa: false })).statusCode, tenant: p.id }),
+      'DELETE /api/v1/me/sessions/:id': async () => {
+        const email = await freshAcmeUser();
+        const other = await t.login(email);
+        const id = (await t.call(other, 'GET', '/api/v1/me/sessions')).json().items.find((x: { current: boolean }) => x.current).id;
+        return { status: (await t.call(await t.login(email), 'DELETE', `/api/v1/me/sessions/${id}`)).statusCode, tenant: acme.partnerId };
+      },
+      'POST /api/v1/me/sessions/revoke-others': async () => ({ status: (await t.call(await t.login(await freshAcmeUser()), 'POST', '/api/v1/me/sessions/revoke-others')).statusCode, tenant: acme.partnerId }),
+      'DELETE /api/v1/me/trusted-devices/:id': async () => {
+        const u = await twoFactorUser();
+        const passed = await t.call(await pendingSession(u.email), 'POST', '/api/v1/auth/second-factor', { recovery_code: u.recoveryCodes[0], trust_device: true });
+        const s: Session = { cookie: `crmm_session=${passed.cookies.find((c) => c.name === 'crmm_session')!.value}`, csrf: passed.json().csrf_token, userId: '' };
+        const id = (await t.call(s, 'GET', '/api/v1/me/trusted-devices')).json().items[0].id;
+        return { status: (await t.call(s, 'DELETE', `/api/v1/me/trusted-devices/${id}`)).statusCode, tenant: acme.partnerId };
+      },
+      'PATCH /api/v1/partners/:partnerId/sso': async () => ({ status: (await t.call(admin, 'PATCH', `${P}/sso`, { version: 0, issuer_url: 'https://idp.walk.test', client_id: 'walk' })).statusCode, tenant: p.id }),
+      // Discovery only: nothing reachable, so the test reports the failure (and is audited all the same).
+      'POST /api/v1/partners/:partnerId/sso/test': async () => ({ status: (await t.call(admin, 'POST', `${P}/sso/test`, { issuer_url: 'http://127.0.0.1:9' })).statusCode, tenant: p.id }),
+      'POST /api/v1/auth/sso/discover': async () => {
+        // Set up behind the API (no audit event of its own), so the one counted is the discovery's.
+        const x = (await t.call(admin, 'POST', '/api/v1/partners', { name: 'Walk SSO' })).json();
+        await t.database.ownerQuery(
+          `insert into sso_settings (tenant_id, issuer_url, client_id, client_secret_encrypted, default_role_id, enabled) values ($1, 'https://idp.walk.test', 'walk', 'sealed', $2, true)`,
+          [x.id, await systemRoleId('technician')],
+        );
+        await t.database.ownerQuery(`insert into sso_domains (domain, tenant_id) values ('sso-walk.test', $1)`, [x.id]);
+        return { status: (await t.app.inject({ method: 'POST', url: '/api/v1/auth/sso/discover', payload: { email: 'someone@sso-walk.test' } })).statusCode, tenant: x.id };
+      },
+      'POST /api/v1/me/api-keys': async () => ({
+        status: (await t.call(admin, 'POST', '/api/v1/me/api-keys', { name: 'Walk key', permissions: ['partners.view'], scope_type: 'platform' })).statusCode,
+        tenant: null,
+      }),
+      'DELETE /api/v1/me/api-keys/:keyId': async () => {
+        const k = (await t.call(admin, 'POST', '/api/v1/me/api-keys', { name: 'Walk key 2', permissions: ['partners.view'], scope_type: 'platform' })).json();
+        return { status: (await t.call(admin, 'DELETE', `/api/v1/me/api-keys/${k.id}`)).statusCode, tenant: null };
+      },
+      'DELETE /api/v1/partners/:partnerId/api-keys/:keyId': async () => {
+        const k = (await t.call(acme.session, 'POST', '/api/v1/me/api-keys', { name: 'Walk key 3', permissions: ['sites.view'], scope_type: 'partner' })).json();
+        return { status: (await t.call(admin, 'DELETE', `/api/v1/partners/${acme.partnerId}/api-keys/${k.id}`)).statusCode, tenant: acme.partnerId };
+      },
+      // Users (IAM1): links are issued behind the API here; the mail round trip is in users.test.ts.
+      'POST /api/v1/partners/:partnerId/users/invitations': async () => ({
+        status: (await t.call(admin, 'POST', `${P}/users/invitations`, { email: `walk-inv-${rnd()}@walk.test`, name: 'Walk Invite', role_id: await systemRoleId('readonly'), scope_type: 'partner' })).statusCode,
+        tenant: p.id,
+      }),
+      'POST /api/v1/partners/:partnerId/users/:userId/resend-invitation': async () => {
+        const u = (await t.call(admin, 'POST', `${P}/users/invitations`, { email: `walk-inv-${rnd()}@walk.test`, name: 'Walk Resend', role_id: await systemRoleId('readonly'), scope_type: 'partner' })).json();
+        return { status: (await t.call(admin, 'POST', `${P}/users/${u.id}/resend-invitation`)).statusCode, tenant: p.id };
+      },
+      'PATCH /api/v1/partners/:partnerId/users/:userId': async () => {
+        const { userId } = await walkUser(p.id, 'readonly');
+        return { status: (await t.call(admin, 'PATCH', `${P}/users/${userId}`, { name: 'Walk Renamed', version: 1 })).statusCode, tenant: p.id };
+      },
+      'POST /api/v1/partners/:partnerId/users/:userId/suspend': async () => {
+        const { userId } = await walkUser(p.id, 'readonly');
+        return { status: (await t.call(admin, 'POST', `${P}/users/${userId}/suspend`)).statusCode, tenant: p.id };
+      },
+      'POST /api/v1/partners/:partnerId/users/:userId/reactivate': async () => {
+        const { userId } = await walkUser(p.id, 'readonly');
+        await t.call(admin, 'POST', `${P}/users/${userId}/suspend`);
+        return { status: (await t.call(admin, 'POST', `${P}/users/${userId}/reactivate`)).statusCode, tenant: p.id };
+      },
+      'DELETE /api/v1/partners/:partnerId/users/:userId': async () => {
+        const { userId } = await walkUser(p.id, 'readonly');
+        return { status: (await t.call(admin, 'DELETE', `${P}/users/${userId}`)).statusCode, tenant: p.id };
+      },
+      'POST /api/v1/auth/invitations/:token/accept': async () => {
+        const u = (await t.call(admin, 'POST', `${P}/users/invitations`, { email: `walk-inv-${rnd()}@walk.test`, name: 'Walk Accept', role_id: await systemRoleId('readonly'), scope_type: 'partner' })).json();
+        const { token } = await t.database.db.withTenant(p.id, (tx) => userTokensRepo.issue(tx, { userId: u.id, tenantId: p.id, purpose: 'invitation', createdBy: null, validMinutes: 60 }));
+        return { status: (await t.app.inject({ method: 'POST', url: `/api/v1/auth/invitations/${token}/accept`, payload: { password: PASSWORD } })).statusCode, tenant: p.id };
+      },
+      'POST /api/v1/auth/password-reset': async () => ({
+        status: (await t.app.inject({ method: 'POST', url: '/api/v1/auth/password-reset', payload: { email: await freshAcmeUser() } })).statusCode,
+        tenant: acme.partnerId,
+      }),
+      'POST /api/v1/auth/password-reset/:token': async () => {
+        const { userId } = await walkUser(acme.partnerId, 'readonly');
+        const { token } = await t.database.db.withTenant(acme.partnerId, (tx) => userTokensRepo.issue(tx, { userId, tenantId: acme.partnerId, purpose: 'password_reset', createdBy: null, validMinutes: 60 }));
+        return { status: (await t.app.inject({ method: 'POST', url: `/api/v1/auth/password-reset/${token}`, payload: { new_password: 'walk new passphrase' } })).statusCode, tenant: acme.partnerId };
+      },
+      'POST /api/v1/me/password': async () => ({
+        status: (await t.call(await t.login(await freshAcmeUser()), 'POST', '/api/v1/me/password', { current_password: PASSWORD, new_password: 'walk new passphrase' })).statusCode,
+        tenant: acme.partnerId,
+      }),
+      'PATCH /api/v1/me': async () => ({ status: (await t.call(await t.login(await freshAcmeUser()), 'PATCH', '/api/v1/me', { name: 'Walk Me', version: 1 })).statusCode, tenant: acme.partnerId }),
     };
     const writes = t.app.routeTable.filter((r) => r.url.startsWith('/api/') && !['GET', 'HEAD', 'OPTIONS'].includes(r.method));
     expect(writes.length).toBeGreaterThan(10);

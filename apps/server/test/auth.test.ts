@@ -18,7 +18,7 @@ const login = (email: string, password: string, headers: Record<string, string> 
 
 async function newUser(partnerId: string | null = acme.partnerId) {
   const email = `u${Math.random().toString(36).slice(2, 10)}@acme.test`;
-  await createUserWithPassword(t.database.db, { email, name: 'U', password: PASSWORD, partnerId });
+  await createUserWithPassword(t.database.db, { email, name: 'U', password: PASSWORD, partnerId, roleKey: 'owner' });
   return email;
 }
 
@@ -43,7 +43,7 @@ describe('sign-in', () => {
     const secure = await createTestApp({ config: testConfig({ publicUrl: 'https://rmm.example.com' }) });
     try {
       const email = `s@secure.test`;
-      await createUserWithPassword(secure.database.db, { email, name: 'S', password: PASSWORD, partnerId: null });
+      await createUserWithPassword(secure.database.db, { email, name: 'S', password: PASSWORD, partnerId: null, roleKey: 'owner' });
       const res = await secure.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password: PASSWORD } });
       expect(res.cookies.find((c) => c.name === 'crmm_session')!.secure).toBe(true);
       expect(res.headers['strict-transport-security']).toContain('max-age=');

@@ -25,6 +25,10 @@ export interface Config {
   masterKey: string | null;
   /** Serve the built dashboard from this folder; null = do not serve it. */
   webDir: string | null;
+  /** Outgoing mail server (smtp:// or smtps://); null = mail is written to the log instead. */
+  smtpUrl: string | null;
+  /** The From of every email CloudRMM sends. */
+  smtpFrom: string;
 }
 
 export class ConfigError extends Error {
@@ -99,6 +103,12 @@ export function loadConfig(env: Env = process.env, argv: string[] = process.argv
     problems.push('CLOUDRMM_MASTER_KEY must be 32 random bytes in base64 (e.g. `openssl rand -base64 32`)');
   }
 
+  const smtpUrl = url('SMTP_URL', ['smtp:', 'smtps:']);
+  const smtpFrom = env.SMTP_FROM || 'CloudRMM <no-reply@localhost>';
+  if (!/^([^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/.test(smtpFrom.trim())) {
+    problems.push(`SMTP_FROM must be an email address, optionally with a name: "Name <address@example.com>" (got "${smtpFrom}")`);
+  }
+
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
   const logLevel = (env.LOG_LEVEL || 'info') as Config['logLevel'];
   if (!levels.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${levels.join(', ')}`);
@@ -128,6 +138,8 @@ export function loadConfig(env: Env = process.env, argv: string[] = process.argv
     logLevel,
     masterKey,
     webDir: env.CLOUDRMM_WEB_DIR === '' ? null : path.resolve(env.CLOUDRMM_WEB_DIR || defaultWebDir()),
+    smtpUrl,
+    smtpFrom: smtpFrom.trim(),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

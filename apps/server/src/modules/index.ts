@@ -1,7 +1,12 @@
 import { authModule } from '../platform/auth/index.js';
 import type { CloudRmmModule } from '../platform/modules/define.js';
+import { accessModule } from './access/index.js';
+import { apiKeysModule } from './api-keys/index.js';
 import { auditModule } from './audit/index.js';
+import { ssoModule } from './sso/index.js';
 import { tenancyModule } from './tenancy/index.js';
+import { twoFactorModule } from './two-factor/index.js';
+import { usersModule } from './users/index.js';
 
 /** The one list of CloudRMM's modules, in registration order. */
-export const modules: CloudRmmModule[] = [authModule, tenancyModule, auditModule];
+export const modules: CloudRmmModule[] = [authModule, tenancyModule, accessModule, auditModule, twoFactorModule, ssoModule, apiKeysModule, usersModule];

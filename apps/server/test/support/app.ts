@@ -88,7 +88,7 @@ export async function createTestApp(deps: Partial<Omit<AppDeps, 'db'>> = {}): Pr
     login,
     createPlatformAdmin: async () => {
       const email = `admin-${unique()}@platform.test`;
-      await createUserWithPassword(database.db, { email, name: 'Admin', password: PASSWORD, partnerId: null });
+      await createUserWithPassword(database.db, { email, name: 'Admin', password: PASSWORD, partnerId: null, roleKey: 'owner' });
       return { email, session: await login(email) };
     },
     createPartnerWithUser: async (name = `Partner ${unique()}`) => {
@@ -96,7 +96,7 @@ export async function createTestApp(deps: Partial<Omit<AppDeps, 'db'>> = {}): Pr
       const org = await tenancy.createOrganization(partner.id, { name: `Org of ${name}` }, SYSTEM_ACTOR);
       const site = await tenancy.createSite(partner.id, org.id, { name: `Site of ${name}` }, SYSTEM_ACTOR);
       const email = `tech-${unique()}@partner.test`;
-      await createUserWithPassword(database.db, { email, name: 'Tech', password: PASSWORD, partnerId: partner.id });
+      await createUserWithPassword(database.db, { email, name: 'Tech', password: PASSWORD, partnerId: partner.id, roleKey: 'owner' });
       return { partnerId: partner.id, organizationId: org.id, siteId: site.id, email, session: await login(email) };
     },
     close: async () => {

@@ -1,7 +1,7 @@
 import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
 import type { QueryKey } from '@tanstack/react-query';
 import { api } from './client';
-import type { Page } from './client';
+import type { Page, Query } from './client';
 
 export const SORT_KEYS = ['name', '-name', 'created_at', '-created_at'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
@@ -51,16 +51,18 @@ export function toListParams(search: ListSearch): ListParams {
 /**
  * A cursor-paginated list ("Load more" via next_cursor). Keeps showing the
  * previous rows while a new filter loads, so the table does not flash.
+ * `filters` are the list's own field filters (`status=invited`).
  */
-export function useCursorList<T>(queryKey: QueryKey, path: string, params: ListParams, enabled = true) {
+export function useCursorList<T>(queryKey: QueryKey, path: string, params: ListParams, enabled = true, filters: Query = {}) {
   return useInfiniteQuery({
-    queryKey: [...queryKey, params],
+    queryKey: [...queryKey, params, filters],
     enabled,
     initialPageParam: null as string | null,
     queryFn: ({ pageParam, signal }) =>
       api.get<Page<T>>(
         path,
         {
+          ...filters,
           limit: PAGE_SIZE,
           cursor: pageParam ?? undefined,
           sort: params.sort,

@@ -1,10 +1,11 @@
-import { Link, useParams } from '@tanstack/react-router';
-import { Briefcase, Building2, ChevronRight, MapPin } from 'lucide-react';
+import { Link, useParams, useRouterState } from '@tanstack/react-router';
+import { Briefcase, Building2, ChevronRight, Key, MapPin, ScrollText, UserCog } from 'lucide-react';
 import type { LucideIcon } from 'lucide-react';
 import type { ReactNode } from 'react';
 import { useSession } from '../features/auth/session-context';
 import { useOrganization } from '../features/organizations/api';
 import { usePartnerSummary } from '../features/partners/use-partner-name';
+import { useRole } from '../features/roles/api';
 import { useSite } from '../features/sites/api';
 import { Skeleton } from '../ui/skeleton';
 
@@ -30,13 +31,23 @@ export function Breadcrumbs() {
   const partnerId = params.partnerId;
   const organizationId = params.organizationId;
   const siteId = params.siteId;
+  const roleId = params.roleId;
+  const pathname = useRouterState({ select: (s) => s.location.pathname });
+  const section = /^\/partners\/[^/]+\/(roles|audit)(\/|$)/.exec(pathname)?.[1];
+  const platformAudit = pathname === '/audit';
 
   const partner = usePartnerSummary(partnerId);
   const organization = useOrganization(partnerId ?? '', organizationId ?? '', Boolean(partnerId && organizationId));
   const site = useSite(partnerId ?? '', organizationId ?? '', siteId ?? '', Boolean(partnerId && organizationId && siteId));
+  const role = useRole(partnerId ?? '', roleId ?? '', Boolean(partnerId && roleId));
 
   const crumbs: Crumb[] = [];
-  if (session.user.is_platform_admin) {
+  if (pathname === '/me/api-keys') {
+    // The user's own things sit outside the hierarchy.
+    crumbs.push({ key: 'api-keys', icon: Key, label: 'API keys', link: null });
+  } else if (platformAudit) {
+    crumbs.push({ key: 'platform-audit', level: 'Platform', icon: ScrollText, label: 'Platform audit log', link: null });
+  } else if (session.user.is_platform_admin) {
     const label = 'Partners';
     crumbs.push({
       key: 'partners',
@@ -83,6 +94,27 @@ export function Breadcrumbs() {
   if (partnerId && organizationId && siteId) {
     const label = nameOrPlaceholder(site.data?.name, site.isError);
     crumbs.push({ key: 'site', level: 'Site', icon: MapPin, label, link: null });
+  }
+  if (partnerId && section === 'audit') {
+    crumbs.push({ key: 'audit', icon: ScrollText, label: 'Audit log', link: null });
+  }
+  if (partnerId && section === 'roles') {
+    const label = 'Roles';
+    crumbs.push({
+      key: 'roles',
+      icon: UserCog,
+      label,
+      link: (
+        <Link to="/partners/$partnerId/roles" params={{ partnerId }} className="hover:text-foreground">
+          {label}
+        </Link>
+      ),
+    });
+    if (roleId) {
+      crumbs.push({ key: 'role', level: 'Role', label: nameOrPlaceholder(role.data?.name, role.isError), link: null });
+    } else if (pathname.endsWith('/roles/new')) {
+      crumbs.push({ key: 'new-role', label: 'New role', link: null });
+    }
   }
 
   return (

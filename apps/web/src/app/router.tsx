@@ -1,13 +1,26 @@
 import type { QueryClient } from '@tanstack/react-query';
 import { Outlet, createRootRouteWithContext, createRoute, createRouter, redirect } from '@tanstack/react-router';
 import { validateListSearch } from '../api/list';
+import { AccountPage } from '../features/account/account-page';
+import { InvitePage } from '../features/account/invite-page';
+import { ForgotPasswordPage, ResetPasswordPage } from '../features/account/reset-password-page';
+import { ApiKeysPage } from '../features/api-keys/api-keys-page';
+import { validateAuditSearch } from '../features/audit/api';
+import { PartnerAuditPage, PlatformAuditPage } from '../features/audit/audit-log-page';
 import { homeLocation, safeRedirect, sessionQueryOptions } from '../features/auth/api';
 import type { Session } from '../features/auth/api';
 import { LoginPage } from '../features/auth/login-page';
 import { OrganizationPage } from '../features/organizations/organization-page';
 import { OrganizationsPage } from '../features/organizations/organizations-page';
 import { PartnersPage } from '../features/partners/partners-page';
+import { NewRolePage, RolePage } from '../features/roles/role-page';
+import { RolesPage } from '../features/roles/roles-page';
 import { SitePage } from '../features/sites/site-page';
+import { SsoSettingsPage } from '../features/sso/sso-settings-page';
+import { validateUsersSearch } from '../features/users/api';
+import { UserPage } from '../features/users/user-page';
+import { UsersPage } from '../features/users/users-page';
+import { SecurityPage } from '../features/two-factor/security-page';
 import { AppLayout } from './app-layout';
 import { NoAccessPage, NotFoundPage, RouteErrorPage } from './status-pages';
 
@@ -31,8 +44,11 @@ const rootRoute = createRootRouteWithContext<RouterContext>()({
 const loginRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: 'login',
-  validateSearch: (search: Record<string, unknown>): { redirect?: string } =>
-    typeof search.redirect === 'string' ? { redirect: search.redirect } : {},
+  validateSearch: (search: Record<string, unknown>): { redirect?: string; error?: string } => ({
+    ...(typeof search.redirect === 'string' ? { redirect: search.redirect } : {}),
+    // Why a single sign-on came back refused (see features/sso).
+    ...(typeof search.error === 'string' ? { error: search.error } : {}),
+  }),
   beforeLoad: async ({ context, search }) => {
     const session = await context.queryClient.ensureQueryData(sessionQueryOptions);
     if (!session) return;
@@ -42,6 +58,25 @@ const loginRoute = createRoute({
     throw redirect({ to: '/', replace: true });
   },
   component: LoginPage,
+});
+
+/** Links from email: open to anyone holding the link, signed in or not. */
+const inviteRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: 'invite/$token',
+  component: InvitePage,
+});
+
+const resetPasswordRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: 'reset-password/$token',
+  component: ResetPasswordPage,
+});
+
+const forgotPasswordRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: 'forgot-password',
+  component: ForgotPasswordPage,
 });
 
 /** Everything below needs a session; a signed-out visitor goes to /login and comes back. */
@@ -114,6 +149,84 @@ const siteRoute = createRoute({
   component: SitePage,
 });
 
+const rolesRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: 'partners/$partnerId/roles',
+  component: RolesPage,
+});
+
+const newRoleRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: 'partners/$partnerId/roles/new',
+  validateSearch: (search: Record<string, unknown>): { from?: string } =>
+    typeof search.from === 'string' && search.from ? { from: search.from } : {},
+  component: NewRolePage,
+});
+
+const roleRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: 'partners/$partnerId/roles/$roleId',
+  component: RolePage,
+});
+
+const partnerAuditRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: 'partners/$partnerId/audit',
+  validateSearch: validateAuditSearch,
+  component: PartnerAuditPage,
+});
+
+/** The platform's own audit chain, for platform staff. */
+const platformAuditRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: 'audit',
+  validateSearch: validateAuditSearch,
+  beforeLoad: ({ context }) => {
+    if (!context.session.user.is_platform_admin) redirectHome(context.session);
+  },
+  component: PlatformAuditPage,
+});
+
+const ssoRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: 'partners/$partnerId/sso',
+  component: SsoSettingsPage,
+});
+
+/** The signed-in user's personal API keys. */
+const apiKeysRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: 'me/api-keys',
+  component: ApiKeysPage,
+});
+
+/** The signed-in user's two-factor sign-in, trusted browsers and sessions. */
+const securityRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: 'me/security',
+  component: SecurityPage,
+});
+
+const usersRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: 'partners/$partnerId/users',
+  validateSearch: validateUsersSearch,
+  component: UsersPage,
+});
+
+const userRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: 'partners/$partnerId/users/$userId',
+  component: UserPage,
+});
+
+/** The signed-in user's profile and password. */
+const accountRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: 'me',
+  component: AccountPage,
+});
+
 const notFoundRoute = createRoute({
   getParentRoute: () => appRoute,
   path: '$',
@@ -122,6 +235,9 @@ const notFoundRoute = createRoute({
 
 const routeTree = rootRoute.addChildren([
   loginRoute,
+  inviteRoute,
+  resetPasswordRoute,
+  forgotPasswordRoute,
   appRoute.addChildren([
     indexRoute,
     partnersRoute,
@@ -130,6 +246,17 @@ const routeTree = rootRoute.addChildren([
     organizationRoute,
     sitesRoute,
     siteRoute,
+    rolesRoute,
+    newRoleRoute,
+    roleRoute,
+    partnerAuditRoute,
+    platformAuditRoute,
+    ssoRoute,
+    apiKeysRoute,
+    securityRoute,
+    usersRoute,
+    userRoute,
+    accountRoute,
     notFoundRoute,
   ]),
 ]);

@@ -1,10 +1,26 @@
 import { Link, useParams, useRouterState } from '@tanstack/react-router';
-import { BookOpen, Briefcase, Building2, ChevronsUpDown, LogOut, Moon, ShieldCheck, Sun } from 'lucide-react';
+import {
+  BookOpen,
+  Briefcase,
+  Building2,
+  ChevronsUpDown,
+  Key,
+  KeyRound,
+  LogOut,
+  Moon,
+  ScrollText,
+  ShieldCheck,
+  Sun,
+  UserLock,
+  UserCog,
+  UserRound,
+  Users,
+} from 'lucide-react';
 import type { LucideIcon } from 'lucide-react';
 import { useEffect, useState } from 'react';
 import type { ReactNode } from 'react';
 import { errorMessage } from '../api/client';
-import { useLogout } from '../features/auth/api';
+import { hasPermission, useLogout } from '../features/auth/api';
 import { useSession } from '../features/auth/session-context';
 import { usePartnerSummary } from '../features/partners/use-partner-name';
 import { Button } from '../ui/button';
@@ -121,7 +137,13 @@ export function Sidebar() {
   const isAdmin = session.user.is_platform_admin;
 
   const partnersActive = pathname === '/partners';
-  const organizationsActive = pathname.startsWith('/partners/') && Boolean(contextPartnerId);
+  const rolesActive = /^\/partners\/[^/]+\/roles(\/|$)/.test(pathname);
+  const auditActive = /^\/partners\/[^/]+\/audit(\/|$)/.test(pathname);
+  const platformAuditActive = pathname === '/audit';
+  const ssoActive = /^\/partners\/[^/]+\/sso$/.test(pathname);
+  const usersActive = /^\/partners\/[^/]+\/users(\/|$)/.test(pathname);
+  const organizationsActive =
+    pathname.startsWith('/partners/') && Boolean(contextPartnerId) && !rolesActive && !auditActive && !ssoActive && !usersActive;
   const nextTheme = theme === 'dark' ? 'light' : 'dark';
   const themeLabel = `Switch to ${nextTheme} theme`;
 
@@ -169,6 +191,15 @@ export function Sidebar() {
               )}
             </NavItem>
           ) : null}
+          {isAdmin && hasPermission(session, 'audit.view_platform') ? (
+            <NavItem icon={ScrollText} label="Platform audit log" active={platformAuditActive}>
+              {({ content, ...props }) => (
+                <Link to="/audit" {...props}>
+                  {content}
+                </Link>
+              )}
+            </NavItem>
+          ) : null}
           <NavItem
             icon={Briefcase}
             label="Organizations"
@@ -187,6 +218,42 @@ export function Sidebar() {
               )
             }
           </NavItem>
+          {contextPartnerId && hasPermission(session, 'users.view') ? (
+            <NavItem icon={Users} label="Users" active={usersActive}>
+              {({ content, ...props }) => (
+                <Link to="/partners/$partnerId/users" params={{ partnerId: contextPartnerId }} {...props}>
+                  {content}
+                </Link>
+              )}
+            </NavItem>
+          ) : null}
+          {contextPartnerId && hasPermission(session, 'roles.view') ? (
+            <NavItem icon={UserCog} label="Roles" active={rolesActive}>
+              {({ content, ...props }) => (
+                <Link to="/partners/$partnerId/roles" params={{ partnerId: contextPartnerId }} {...props}>
+                  {content}
+                </Link>
+              )}
+            </NavItem>
+          ) : null}
+          {contextPartnerId && hasPermission(session, 'audit.view') ? (
+            <NavItem icon={ScrollText} label="Audit log" active={auditActive}>
+              {({ content, ...props }) => (
+                <Link to="/partners/$partnerId/audit" params={{ partnerId: contextPartnerId }} {...props}>
+                  {content}
+                </Link>
+              )}
+            </NavItem>
+          ) : null}
+          {contextPartnerId && hasPermission(session, 'sso.manage') ? (
+            <NavItem icon={KeyRound} label="Single sign-on" active={ssoActive}>
+              {({ content, ...props }) => (
+                <Link to="/partners/$partnerId/sso" params={{ partnerId: contextPartnerId }} {...props}>
+                  {content}
+                </Link>
+              )}
+            </NavItem>
+          ) : null}
         </ul>
       </nav>
 
@@ -234,6 +301,24 @@ export function Sidebar() {
             <DropdownMenuItem onSelect={() => setTheme(nextTheme)}>
               {theme === 'dark' ? <Sun aria-hidden="true" /> : <Moon aria-hidden="true" />}
               {nextTheme === 'light' ? 'Light theme' : 'Dark theme'}
+            </DropdownMenuItem>
+            <DropdownMenuItem asChild>
+              <Link to="/me">
+                <UserRound aria-hidden="true" />
+                My account
+              </Link>
+            </DropdownMenuItem>
+            <DropdownMenuItem asChild>
+              <Link to="/me/api-keys">
+                <Key aria-hidden="true" />
+                API keys
+              </Link>
+            </DropdownMenuItem>
+            <DropdownMenuItem asChild>
+              <Link to="/me/security">
+                <UserLock aria-hidden="true" />
+                Security
+              </Link>
             </DropdownMenuItem>
             <DropdownMenuItem asChild>
               <a href="/docs" target="_blank" rel="noopener">

@@ -43,6 +43,8 @@ export interface FormDialogContentProps {
   onSubmit: () => void;
   onCancel: () => void;
   children: ReactNode;
+  /** e.g. a wider dialog for a long form. */
+  className?: string;
 }
 
 /** The body of a create/edit dialog: fields, errors, Cancel and the submit button. */
@@ -56,6 +58,7 @@ export function FormDialogContent({
   onSubmit,
   onCancel,
   children,
+  className,
 }: FormDialogContentProps) {
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -66,6 +69,7 @@ export function FormDialogContent({
       title={title}
       description={description}
       hideClose={pending}
+      className={className}
       onInteractOutside={(e) => {
         if (pending) e.preventDefault();
       }}

@@ -26,6 +26,10 @@ export const SYSTEM_ACTOR: Actor = { type: 'system', id: null, label: 'CloudRMM'
 export function actorOf(request: FastifyRequest): Actor {
   const p = request.principal;
   if (!p) return { type: 'system', id: null, label: 'anonymous', ip: request.ip, requestId: request.id };
+  if (p.kind === 'api_key') {
+    // The owner acted through this key: every event names both.
+    return { type: 'api_key', id: p.userId, label: `${p.email} (key ${p.apiKeyName})`, apiKeyId: p.apiKeyId, ip: request.ip, requestId: request.id };
+  }
   return { type: 'user', id: p.userId, label: p.email, ip: request.ip, requestId: request.id };
 }
 

@@ -1,6 +1,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { passwordSignInRefused, SSO_REQUIRED_MESSAGE } from '../../modules/sso/sso.policy.js';
+import { secondStepAfterPassword, TRUSTED_DEVICE_COOKIE } from '../../modules/two-factor/sign-in.js';
 import { actorOf, recordAudit, type Actor } from '../audit/audit.js';
 import { AppError } from '../http/errors.js';
 import { errorResponses, Uuid } from '../http/schemas.js';
@@ -11,7 +13,7 @@ import type { Principal } from './principal.js';
 import { SESSION_COOKIE, csrfTokenFor } from './sessions.js';
 import { clearFailures, lockedFor, recordFailure, type ThrottleKey } from './throttle.js';
 
-const SessionInfo = Type.Object({
+export const SessionInfo = Type.Object({
   user: Type.Object({
     id: Uuid,
     email: Type.String(),
@@ -21,6 +23,13 @@ const SessionInfo = Type.Object({
   }),
   partner: Type.Union([Type.Object({ id: Uuid, name: Type.String() }), Type.Null()]),
   permissions: Type.Array(Type.String()),
+  csrf_token: Type.String(),
+});
+
+/** The password was right, but the session may only take its next step (security.md 10). */
+export const PendingSignIn = Type.Object({
+  second_factor_required: Type.Literal(true),
+  enrolment_required: Type.Boolean({ description: 'the partner requires 2FA and the user has none yet: set it up (POST /me/2fa/setup, /me/2fa/confirm)' }),
   csrf_token: Type.String(),
 });
 
@@ -52,9 +61,10 @@ export const authModule = defineModule({
         schema: {
           tags: ['auth'],
           operationId: 'login',
-          description: 'Signs in with email and password and sets the session cookie. Permission: public. Throttled per account and per address.',
+          description:
+            'Signs in with email and password and sets the session cookie. A user with two-factor sign-in then owes the second step (POST /auth/second-factor) unless this browser is trusted. Permission: public. Throttled per account and per address.',
           body: LoginBody,
-          response: { 200: SessionInfo, ...errorResponses(400, 401, 403, 429) },
+          response: { 200: Type.Union([SessionInfo, PendingSignIn]), ...errorResponses(400, 401, 403, 429) },
         },
       },
       async (request, reply) => {
@@ -76,8 +86,18 @@ export const authModule = defineModule({
             .where('deleted_at', 'is', null)
             .executeTakeFirst(),
         );
-        const ok = await verifyPassword(user?.password_hash ?? null, request.body.password);
         const actor: Actor = { type: 'user', id: user?.id ?? null, label: email, ip: request.ip, requestId: request.id };
+        // Before the password is checked, so the refusal never tells whether it was right.
+        if (await passwordSignInRefused(ctx.db, email, user)) {
+          await recordAudit(ctx.db, user?.tenant_id ?? null, actor, {
+            action: 'auth.login_failed',
+            targetType: 'user',
+            ...(user ? { targetId: user.id } : {}),
+            after: { reason: 'single sign-on required' },
+          });
+          throw new AppError('sso_required', SSO_REQUIRED_MESSAGE);
+        }
+        const ok = await verifyPassword(user?.password_hash ?? null, request.body.password);
         if (!user || !ok || user.status !== 'active') {
           await recordFailure(ctx.db, keys);
           await recordAudit(ctx.db, user?.tenant_id ?? null, actor, {
@@ -92,7 +112,12 @@ export const authModule = defineModule({
         // A new session on every sign-in; the one this browser had (if any) ends.
         const previous = request.cookies[SESSION_COOKIE];
         if (previous) await ctx.sessions.revokeToken(previous, 'replaced by a new sign-in');
-        const session = await ctx.sessions.create(user, { ip: request.ip, userAgent: request.headers['user-agent'] ?? '' });
+        const next = await secondStepAfterPassword(ctx.db, user, request.cookies[TRUSTED_DEVICE_COOKIE]);
+        const session = await ctx.sessions.create(user, {
+          ip: request.ip,
+          userAgent: request.headers['user-agent'] ?? '',
+          pendingStep: next.pendingStep,
+        });
         const principal = await ctx.sessions.resolve(session.token);
         if (!principal) {
           // The password was right, but the user's partner is suspended or deleted.
@@ -103,9 +128,12 @@ export const authModule = defineModule({
           action: 'auth.login',
           targetType: 'session',
           targetId: session.sessionId,
-          after: { user_agent: request.headers['user-agent'] ?? '' },
+          after: { user_agent: request.headers['user-agent'] ?? '', second_factor: next.outcome },
         });
         setSessionCookie(reply, request, session.token, ctx);
+        if (next.pendingStep) {
+          return { second_factor_required: true as const, enrolment_required: next.pendingStep === 'enrolment', csrf_token: csrfTokenFor(session.token) };
+        }
         return sessionInfo(ctx, principal, session.token);
       },
     );
@@ -113,7 +141,7 @@ export const authModule = defineModule({
     app.post(
       '/auth/logout',
       {
-        config: { permission: AUTHENTICATED },
+        config: { permission: AUTHENTICATED, allowPending: ['second_factor', 'enrolment'] },
         schema: {
           tags: ['auth'],
           operationId: 'logout',
@@ -146,7 +174,7 @@ export const authModule = defineModule({
   },
 });
 
-function setSessionCookie(reply: FastifyReply, request: FastifyRequest, token: string, ctx: ModuleContext) {
+export function setSessionCookie(reply: FastifyReply, request: FastifyRequest, token: string, ctx: ModuleContext) {
   const secure = ctx.config.publicUrl.startsWith('https:') || request.protocol === 'https';
   reply.setCookie(SESSION_COOKIE, token, {
     httpOnly: true,
@@ -157,7 +185,7 @@ function setSessionCookie(reply: FastifyReply, request: FastifyRequest, token: s
   });
 }
 
-async function sessionInfo(ctx: ModuleContext, principal: Principal, token: string) {
+export async function sessionInfo(ctx: ModuleContext, principal: Principal, token: string) {
   const partner = principal.partnerId
     ? ((await ctx.db.withTenant(principal.partnerId, (tx) =>
         tx.selectFrom('partners').select(['id', 'name']).where('id', '=', principal.partnerId!).executeTakeFirst(),

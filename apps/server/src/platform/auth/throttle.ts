@@ -1,8 +1,12 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.js';
 
-/** Failed sign-ins allowed per window before the key is locked for LOCK_MINUTES. */
-export const LIMITS = { account: 5, ip: 30 } as const;
+/**
+ * Failed attempts allowed per window before the key is locked for LOCK_MINUTES:
+ * passwords, and second factors (codes, recovery codes) counted apart from them.
+ * Password-reset requests count every request (each one may send a mail).
+ */
+export const LIMITS = { account: 5, ip: 30, second_factor_account: 5, second_factor_ip: 30, password_reset_account: 3, password_reset_ip: 20 } as const;
 const WINDOW_MINUTES = 15;
 const LOCK_MINUTES = 15;
 

@@ -32,6 +32,26 @@ export type PermissionScope = "partner" | "platform";
 
 export type UserStatus = "active" | "invited" | "suspended";
 
+export interface ApiKeys {
+  created_at: Generated<string>;
+  expires_at: string | null;
+  id: Generated<string>;
+  last_used_at: string | null;
+  last_used_ip: string | null;
+  name: string;
+  organization_id: string | null;
+  partner_id: string | null;
+  permissions: string[];
+  prefix: string;
+  revoked_at: string | null;
+  revoked_by: string | null;
+  scope_type: AssignmentScope;
+  secret_hash: Buffer;
+  site_id: string | null;
+  tenant_id: string | null;
+  user_id: string;
+}
+
 export interface AuditEvents {
   action: string;
   actor_id: string | null;
@@ -76,6 +96,7 @@ export interface Partners {
   id: Generated<string>;
   name: string;
   organization_count: Generated<number>;
+  require_2fa: Generated<boolean>;
   slug: string;
   status: Generated<PartnerStatus>;
   updated_at: Generated<string>;
@@ -87,6 +108,15 @@ export interface Permissions {
   module: string;
   name: string;
   scope: PermissionScope;
+}
+
+export interface RecoveryCodes {
+  code_hash: Buffer;
+  created_at: Generated<string>;
+  id: Generated<string>;
+  tenant_id: string | null;
+  used_at: string | null;
+  user_id: string;
 }
 
 export interface RoleAssignments {
@@ -126,8 +156,10 @@ export interface Sessions {
   id: Generated<string>;
   ip: string | null;
   last_seen_at: Generated<string>;
+  pending_step: string | null;
   revoked_at: string | null;
   revoked_reason: string | null;
+  second_factor_at: string | null;
   tenant_id: string | null;
   token_hash: Buffer;
   user_agent: string | null;
@@ -147,6 +179,39 @@ export interface Sites {
   version: Generated<number>;
 }
 
+export interface SsoDomains {
+  created_at: Generated<string>;
+  domain: string;
+  tenant_id: string;
+}
+
+export interface SsoSettings {
+  client_id: Generated<string>;
+  client_secret_encrypted: string | null;
+  created_at: Generated<string>;
+  default_role_id: string | null;
+  enabled: Generated<boolean>;
+  issuer_url: Generated<string>;
+  require_sso: Generated<boolean>;
+  tenant_id: string;
+  updated_at: Generated<string>;
+  version: Generated<number>;
+}
+
+export interface TrustedDevices {
+  created_at: Generated<string>;
+  expires_at: string;
+  id: Generated<string>;
+  ip: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+  revoked_reason: string | null;
+  tenant_id: string | null;
+  token_hash: Buffer;
+  user_agent: Generated<string>;
+  user_id: string;
+}
+
 export interface Users {
   created_at: Generated<string>;
   deleted_at: string | null;
@@ -159,18 +224,50 @@ export interface Users {
   status: Generated<UserStatus>;
   tenant_id: string | null;
   updated_at: Generated<string>;
+  version: Generated<number>;
+}
+
+export interface UserTokens {
+  created_at: Generated<string>;
+  created_by: string | null;
+  expires_at: string;
+  id: Generated<string>;
+  purpose: string;
+  revoked_at: string | null;
+  tenant_id: string | null;
+  token_hash: Buffer;
+  used_at: string | null;
+  user_id: string;
+}
+
+export interface UserTotp {
+  created_at: Generated<string>;
+  enabled_at: string | null;
+  last_used_step: number | null;
+  pending_secret_encrypted: string | null;
+  secret_encrypted: string | null;
+  tenant_id: string | null;
+  updated_at: Generated<string>;
+  user_id: string;
 }
 
 export interface DB {
+  api_keys: ApiKeys;
   audit_events: AuditEvents;
   auth_throttle: AuthThrottle;
   organizations: Organizations;
   partners: Partners;
   permissions: Permissions;
+  recovery_codes: RecoveryCodes;
   role_assignments: RoleAssignments;
   role_permissions: RolePermissions;
   roles: Roles;
   sessions: Sessions;
   sites: Sites;
+  sso_domains: SsoDomains;
+  sso_settings: SsoSettings;
+  trusted_devices: TrustedDevices;
+  user_tokens: UserTokens;
+  user_totp: UserTotp;
   users: Users;
 }

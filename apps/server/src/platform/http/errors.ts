@@ -8,9 +8,12 @@ export type ErrorCode =
   | 'second_factor_required'
   | 'csrf_failed'
   | 'forbidden'
+  | 'sso_required'
   | 'not_found'
+  | 'gone'
   | 'conflict'
   | 'has_children'
+  | 'required_by_policy'
   | 'invalid_credentials'
   | 'too_many_attempts'
   | 'origin_refused'
@@ -27,9 +30,12 @@ const STATUS: Record<ErrorCode, number> = {
   csrf_failed: 403,
   forbidden: 403,
   origin_refused: 403,
+  sso_required: 403,
   not_found: 404,
+  gone: 410,
   conflict: 409,
   has_children: 422,
+  required_by_policy: 422,
   too_many_attempts: 429,
   bad_request: 400,
   payload_too_large: 413,

@@ -5,6 +5,7 @@ import type { PermissionCatalog, PermissionInfo } from '../auth/permissions.js';
 import type { SessionStore } from '../auth/sessions.js';
 import type { Database } from '../db/database.js';
 import type { Jobs } from '../jobs/jobs.js';
+import type { Mailer } from '../mail/mailer.js';
 import type { SecretBox } from '../secrets.js';
 
 /** What every module is given: the platform services, never another module's tables. */
@@ -16,6 +17,8 @@ export interface ModuleContext {
   sessions: SessionStore;
   /** Encrypts secrets stored in the database with the master key. */
   secrets: SecretBox;
+  /** Sends email (SMTP_URL), or writes it to the log when no mail server is configured. */
+  mailer: Mailer;
 }
 
 /**

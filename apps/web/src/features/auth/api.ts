@@ -1,8 +1,21 @@
 import { queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
 import { isApiError, request, setCsrfToken } from '../../api/client';
+import type { PendingSignIn } from '../two-factor/api';
 
 export type Permission =
-  'partners.view' | 'partners.manage' | 'organizations.view' | 'organizations.manage' | 'sites.view' | 'sites.manage';
+  | 'partners.view'
+  | 'partners.manage'
+  | 'organizations.view'
+  | 'organizations.manage'
+  | 'sites.view'
+  | 'sites.manage'
+  | 'roles.view'
+  | 'roles.manage'
+  | 'users.view'
+  | 'users.manage'
+  | 'audit.view'
+  | 'audit.view_platform'
+  | 'sso.manage';
 
 export interface SessionUser {
   id: string;
@@ -52,18 +65,19 @@ export function useLogin() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: async (input: LoginInput) => {
-      const { data } = await request<Session>('/auth/login', {
+      const { data } = await request<Session | PendingSignIn>('/auth/login', {
         method: 'POST',
         body: input,
         expectUnauthorized: true,
       });
       return data;
     },
-    onSuccess: (session) => {
+    onSuccess: (answer) => {
       // Nothing cached for a previous user may be shown to this one.
       queryClient.clear();
-      setCsrfToken(session.csrf_token);
-      queryClient.setQueryData(sessionQueryKey, session);
+      setCsrfToken(answer.csrf_token);
+      // A sign-in that still owes its second factor is not a session yet.
+      if (!('second_factor_required' in answer)) queryClient.setQueryData(sessionQueryKey, answer);
     },
   });
 }

@@ -1,4 +1,4 @@
-import { getRouteApi, useNavigate } from '@tanstack/react-router';
+import { Link, getRouteApi, useNavigate } from '@tanstack/react-router';
 import { LogIn } from 'lucide-react';
 import { useState } from 'react';
 import type { FormEvent } from 'react';
@@ -9,7 +9,13 @@ import { Alert } from '../../ui/alert';
 import { Button } from '../../ui/button';
 import { Field } from '../../ui/field';
 import { Input } from '../../ui/input';
+import { ssoErrorMessage, ssoStartHref, useSsoDiscovery } from '../sso/api';
+import { SsoSignInButton } from '../sso/sso-sign-in';
+import { isPendingSignIn } from '../two-factor/api';
+import type { PendingSignIn } from '../two-factor/api';
+import { PendingSignInStep } from '../two-factor/pending-sign-in';
 import { homeLocation, safeRedirect, useLogin } from './api';
+import type { Session } from './api';
 
 const loginRoute = getRouteApi('/login');
 
@@ -29,16 +35,23 @@ function loginErrorMessage(error: unknown): string {
 }
 
 export function LoginPage() {
-  const { redirect } = loginRoute.useSearch();
+  const { redirect, error: ssoError } = loginRoute.useSearch();
   const navigate = useNavigate();
   const login = useLogin();
   useDocumentTitle('Sign in');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [fieldErrors, setFieldErrors] = useState<{ email?: string; password?: string }>({});
+  // The password was right but the server wants the second factor (or its setup) first.
+  const [pending, setPending] = useState<PendingSignIn | null>(null);
+  const sso = useSsoDiscovery(email);
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
+    if (sso.required && sso.startUrl) {
+      window.location.assign(ssoStartHref(sso.startUrl, email, safeRedirect(redirect)));
+      return;
+    }
     const errors: { email?: string; password?: string } = {};
     if (!email.trim()) errors.email = 'Enter your email address.';
     if (!password) errors.password = 'Enter your password.';
@@ -48,14 +61,13 @@ export function LoginPage() {
     login.mutate(
       { email: email.trim(), password },
       {
-        onSuccess: (session) => {
-          const target = safeRedirect(redirect);
-          if (target) {
-            void navigate({ href: target, replace: true });
-            return;
+        onSuccess: (answer) => {
+          if (isPendingSignIn(answer)) {
+            setPassword('');
+            setPending(answer);
+          } else {
+            signedIn(answer);
           }
-          const home = homeLocation(session);
-          void navigate(home ? { ...home, replace: true } : { to: '/', replace: true });
         },
         onError: (error) => {
           if (isApiError(error) && error.field && (error.field === 'email' || error.field === 'password')) {
@@ -66,8 +78,32 @@ export function LoginPage() {
     );
   }
 
+  function signedIn(session: Session) {
+    const target = safeRedirect(redirect);
+    if (target) {
+      void navigate({ href: target, replace: true });
+      return;
+    }
+    const home = homeLocation(session);
+    void navigate(home ? { ...home, replace: true } : { to: '/', replace: true });
+  }
+
   const fieldError = isApiError(login.error) && (login.error.field === 'email' || login.error.field === 'password');
   const formError = login.isError && !fieldError ? loginErrorMessage(login.error) : null;
+
+  if (pending) {
+    return (
+      <PendingSignInStep
+        pending={pending}
+        email={email.trim()}
+        onSignedIn={signedIn}
+        onStartOver={() => {
+          setPending(null);
+          login.reset();
+        }}
+      />
+    );
+  }
 
   return (
     <main className="flex min-h-full items-center justify-center bg-background px-4 py-12">
@@ -95,23 +131,33 @@ export function LoginPage() {
                 />
               )}
             </Field>
-            <Field id="login-password" label="Password" error={fieldErrors.password}>
-              {(control) => (
-                <Input
-                  {...control}
-                  type="password"
-                  name="password"
-                  autoComplete="current-password"
-                  value={password}
-                  onChange={(e) => setPassword(e.target.value)}
-                />
-              )}
-            </Field>
-            {formError ? <Alert>{formError}</Alert> : null}
-            <Button type="submit" variant="primary" size="lg" loading={login.isPending} className="w-full">
-              {login.isPending ? null : <LogIn aria-hidden="true" />}
-              Sign in
-            </Button>
+            {sso.required ? null : (
+              <Field id="login-password" label="Password" error={fieldErrors.password}>
+                {(control) => (
+                  <Input
+                    {...control}
+                    type="password"
+                    name="password"
+                    autoComplete="current-password"
+                    value={password}
+                    onChange={(e) => setPassword(e.target.value)}
+                  />
+                )}
+              </Field>
+            )}
+            {sso.required ? null : (
+              <Link to="/forgot-password" className="-mt-2 w-fit justify-self-end text-xs text-link underline-offset-4 hover:underline">
+                Forgot password?
+              </Link>
+            )}
+            {formError ? <Alert>{formError}</Alert> : ssoErrorMessage(ssoError) ? <Alert>{ssoErrorMessage(ssoError)}</Alert> : null}
+            {sso.required ? null : (
+              <Button type="submit" variant="primary" size="lg" loading={login.isPending} className="w-full">
+                {login.isPending ? null : <LogIn aria-hidden="true" />}
+                Sign in
+              </Button>
+            )}
+            {sso.startUrl ? <SsoSignInButton startUrl={sso.startUrl} email={email} redirect={safeRedirect(redirect)} primary={sso.required} /> : null}
           </form>
         </div>
         <p className="mt-6 text-center text-xs text-muted-foreground">
