@@ -2,6 +2,7 @@
 import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userTokensRepo } from '../src/modules/users/index.js';
+import { audit, SYSTEM_ACTOR } from '../src/platform/audit/audit.js';
 import { createUserWithPassword, type SystemRoleKey } from '../src/platform/auth/users.js';
 import { createTestApp, PASSWORD, type PartnerFixture, type Session, type TestApp } from './support/app.js';
 
@@ -272,6 +273,19 @@ describe('writing', () => {
     const all = JSON.stringify(await t.database.ownerQuery('select * from audit_events'));
     expect(all).not.toContain('guess-123-secret');
     expect(all).not.toContain(PASSWORD);
+  });
+
+  it('redacts secret-bearing fields and keeps ordinary ones', async () => {
+    await t.database.db.withTenant(acme.partnerId, (tx) =>
+      audit(tx, acme.partnerId, SYSTEM_ACTOR, {
+        action: 'test.scrub',
+        after: { key: 'owner', name: 'Owner', api_key: 'crmm_x', client_secret: 's', nested: { password: 'p', totp_seed: 't' } },
+      }),
+    );
+    const [e] = (await events(acme.partnerId)).filter((x) => x.action === 'test.scrub');
+    expect(e!.after).toEqual({
+      key: 'owner', name: 'Owner', api_key: '[redacted]', client_secret: '[redacted]', nested: { password: '[redacted]', totp_seed: '[redacted]' },
+    });
   });
 
   it('if the audit write fails, the action fails and nothing is written', async () => {

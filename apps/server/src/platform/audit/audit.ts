@@ -33,7 +33,8 @@ export function actorOf(request: FastifyRequest): Actor {
   return { type: 'user', id: p.userId, label: p.email, ip: request.ip, requestId: request.id };
 }
 
-const SECRET_KEY = /pass(word)?|secret|token|hash|private|recovery|totp|seed|key$/i;
+// Field names that carry secrets; a plain `key` (e.g. a role's key) is not one.
+const SECRET_KEY = /pass(word)?|secret|token|hash|private|recovery|totp|seed|(api|master|signing|encryption)_?key/i;
 
 /** Secrets never reach the audit log, whatever object is handed in. */
 function scrub(value: unknown, depth = 0): unknown {
