@@ -74,7 +74,20 @@ async function migrate(client: pg.Client, dir: string, log: Logger): Promise<str
     log.info({ migration: file }, 'applying migration');
     await client.query('begin');
     try {
+      // The owner is exempt from RLS only while a migration runs (FORCE is lifted
+      // inside this transaction and put back on every RLS table before commit),
+      // so data migrations see all rows even when the owner is no superuser.
+      const forced = await client.query<{ name: string }>(
+        `select format('%I', c.relname) as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+          where n.nspname = 'public' and c.relforcerowsecurity`,
+      );
+      for (const { name } of forced.rows) await client.query(`alter table ${name} no force row level security`);
       await client.query(sql);
+      const withRls = await client.query<{ name: string }>(
+        `select format('%I', c.relname) as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+          where n.nspname = 'public' and c.relrowsecurity`,
+      );
+      for (const { name } of withRls.rows) await client.query(`alter table ${name} force row level security`);
       await client.query('insert into schema_migrations (version, name, checksum) values ($1, $2, $3)', [version, file, checksum]);
       await client.query('commit');
     } catch (error) {
