@@ -41,6 +41,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     const { appUrl } = await provisionDatabase({ ownerUrl, appUrl: config.databaseAppUrl, log });
 
     const db = new Database(appUrl);
+    db.onIdleError = (error) => log.warn({ err: error }, 'an idle database connection was dropped');
     cleanup.push(() => db.close());
 
     const admin = await ensureFirstAdmin(db, { email: config.adminEmail, password: config.adminPassword, dataDir: config.dataDir });

@@ -58,7 +58,7 @@ it('no planted secret is stored or logged in plaintext', async () => {
   const setup = await t.call(acme.session, 'POST', '/api/v1/me/2fa/setup');
   expect(setup.statusCode).toBe(200);
   canaries.totpSeed = setup.json().secret;
-  const confirm = await t.call(acme.session, 'POST', '/api/v1/me/2fa/confirm', { code: await generate({ secret: canaries.totpSeed }) });
+  const confirm = await t.call(acme.session, 'POST', '/api/v1/me/2fa/confirm', { code: await generate({ secret: canaries.totpSeed! }) });
   expect(confirm.statusCode, confirm.body).toBe(200);
   const codes: string[] = confirm.json().recovery_codes;
   expect(codes.length).toBe(10);

@@ -18,8 +18,14 @@ export class Database {
   readonly pool: pg.Pool;
   readonly kysely: Kysely<DB>;
 
+  /** Set by the server to log dropped idle connections. */
+  onIdleError: (error: Error) => void = () => undefined;
+
   constructor(appUrl: string, poolSize = 20) {
     this.pool = new pg.Pool({ connectionString: appUrl, max: poolSize, application_name: 'cloudrmm' });
+    // An idle connection dropped by the server (a restart, a failover) must not
+    // crash the process: the pool replaces it on the next query.
+    this.pool.on('error', (error) => this.onIdleError(error));
     this.kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool: this.pool }) });
   }
 

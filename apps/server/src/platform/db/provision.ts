@@ -109,17 +109,33 @@ async function ensureRuntimeLogin(client: pg.Client, ownerUrl: string): Promise<
   const password = createHmac('sha256', `${owner.username}:${owner.password}@${owner.host}`)
     .update('cloudrmm runtime role')
     .digest('base64url');
-  const exists = await client.query('select 1 from pg_roles where rolname = $1', [RUNTIME_LOGIN_ROLE]);
-  const verb = exists.rowCount === 0 ? 'create' : 'alter';
-  // Passwords cannot be bound as parameters in DDL; this one is base64url, so literal-safe.
-  await client.query(
-    `${verb} role ${RUNTIME_LOGIN_ROLE} login nosuperuser nobypassrls nocreatedb nocreaterole password ${client.escapeLiteral(password)}`,
-  );
-  await client.query(`grant ${RUNTIME_GROUP_ROLE} to ${RUNTIME_LOGIN_ROLE}`);
   const appUrl = new URL(ownerUrl);
   appUrl.username = RUNTIME_LOGIN_ROLE;
   appUrl.password = password;
+  const exists = await client.query('select 1 from pg_roles where rolname = $1', [RUNTIME_LOGIN_ROLE]);
+  // Roles are cluster-wide: several databases (or processes) may get here at once. Leave a
+  // role that already takes this password alone, so they do not rewrite it concurrently.
+  if (exists.rowCount === 0 || !(await canConnect(appUrl.toString()))) {
+    const verb = exists.rowCount === 0 ? 'create' : 'alter';
+    // Passwords cannot be bound as parameters in DDL; this one is base64url, so literal-safe.
+    await client.query(
+      `${verb} role ${RUNTIME_LOGIN_ROLE} login nosuperuser nobypassrls nocreatedb nocreaterole password ${client.escapeLiteral(password)}`,
+    );
+  }
+  await client.query(`grant ${RUNTIME_GROUP_ROLE} to ${RUNTIME_LOGIN_ROLE}`);
   return appUrl.toString();
+}
+
+async function canConnect(url: string): Promise<boolean> {
+  const probe = new pg.Client({ connectionString: url });
+  try {
+    await probe.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await probe.end().catch(() => undefined);
+  }
 }
 
 async function assertRuntimeRoleIsSafe(client: pg.Client, role: string): Promise<void> {
