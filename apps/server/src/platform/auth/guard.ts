@@ -84,10 +84,13 @@ export const guard = fp<{ catalog: PermissionCatalog; sessions: SessionStore; ap
         throw new AppError('origin_refused', 'socket connections from this origin are not accepted');
       }
 
+      // Public routes (sign-in, static files, health) need nobody: no session lookup for them.
+      if (access === PUBLIC) return;
+
       const token = request.cookies[SESSION_COOKIE];
-      // Only a Bearer header is a credential (a proxy's Basic auth is not ours to judge); public routes take none.
+      // Only a Bearer header is a credential (a proxy's Basic auth is not ours to judge).
       const authorization = header(request, 'authorization');
-      const bearer = access !== PUBLIC && authorization !== undefined && /^bearer(\s|$)/i.test(authorization.trim()) ? authorization : undefined;
+      const bearer = authorization !== undefined && /^bearer(\s|$)/i.test(authorization.trim()) ? authorization : undefined;
       // One credential per request: never guess which of two identities was meant.
       if (token && bearer !== undefined) {
         throw new AppError('bad_request', 'send either the session cookie or an Authorization: Bearer header, not both');
@@ -100,14 +103,6 @@ export const guard = fp<{ catalog: PermissionCatalog; sessions: SessionStore; ap
       }
       const pending = request.principal?.pendingStep;
       const pendingAllowed = !pending || (request.routeOptions.config.allowPending ?? []).includes(pending);
-      if (access === PUBLIC) {
-        // A half-signed-in browser is nobody to public routes.
-        if (!pendingAllowed) {
-          request.principal = null;
-          request.sessionToken = null;
-        }
-        return;
-      }
 
       const principal = request.principal;
       if (!principal) throw new AppError('not_authenticated', 'sign in first');
