@@ -35,7 +35,13 @@ beforeAll(async () => {
   partnerId = (await tenancy.createPartner({ name: 'Northwind MSP' }, SYSTEM_ACTOR)).id;
   contosoId = (await tenancy.createOrganization(partnerId, { name: 'Contoso Ltd' }, SYSTEM_ACTOR)).id;
   await tenancy.createOrganization(partnerId, { name: 'Fabrikam Inc' }, SYSTEM_ACTOR);
-  await createUserWithPassword(server.database.db, { email, name: 'Nora Owner', password: server.password, partnerId, roleKey: 'owner' });
+  await createUserWithPassword(server.database.db, {
+    email,
+    name: 'Nora Owner',
+    password: server.password,
+    partnerId,
+    roleKey: 'owner',
+  });
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   consoleProblems = watchConsole(page);
@@ -89,7 +95,9 @@ describe('API keys', () => {
     expect(orgs.status).toBe(200);
     expect((orgs.body.items as { name: string }[]).map((o) => o.name)).toEqual(['Contoso Ltd']);
     expect((await withKey(secret, 'GET', `/partners/${partnerId}/organizations/${contosoId}/sites`)).status).toBe(200);
-    expect((await withKey(secret, 'POST', `/partners/${partnerId}/organizations/${contosoId}/sites`, { name: 'Not allowed' })).status).toBe(403);
+    expect(
+      (await withKey(secret, 'POST', `/partners/${partnerId}/organizations/${contosoId}/sites`, { name: 'Not allowed' })).status,
+    ).toBe(403);
 
     await page.reload();
     await expect.poll(() => page.getByText('from 127.0.0.1').count()).toBe(1);

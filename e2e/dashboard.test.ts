@@ -71,7 +71,9 @@ describe('dashboard', () => {
     expect(rows).toEqual([{ partner: 'Northwind MSP', org: 'Contoso Ltd', site: 'Head Office' }]);
 
     await page.getByRole('link', { name: 'Head Office' }).first().click();
-    await expect.poll(() => page.getByRole('navigation', { name: 'Breadcrumb' }).textContent()).toMatch(/Northwind MSP.*Contoso Ltd.*Head Office/);
+    await expect
+      .poll(() => page.getByRole('navigation', { name: 'Breadcrumb' }).textContent())
+      .toMatch(/Northwind MSP.*Contoso Ltd.*Head Office/);
     await screenshot(page, '05-site');
   });
 

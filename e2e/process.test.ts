@@ -41,7 +41,9 @@ function startProcess(env: Record<string, string>, args: string[] = []) {
 }
 
 const exited = (child: ChildProcess) =>
-  new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+  new Promise<number | null>((resolve) =>
+    child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code)),
+  );
 
 const portOpen = (port: number) =>
   new Promise<boolean>((resolve) => {

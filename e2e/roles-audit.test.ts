@@ -101,7 +101,9 @@ describe('roles and audit log', () => {
     await page.waitForURL(/\/roles\/[0-9a-f-]{36}$/);
     await expect.poll(() => page.getByRole('link', { name: 'Duplicate as custom role' }).count(), WAIT).toBe(1);
     expect(await page.getByRole('checkbox').count()).toBe(0);
-    await expect.poll(() => page.getByRole('navigation', { name: 'Breadcrumb' }).textContent(), WAIT).toMatch(/Fabrikam MSP.*Roles.*Technician/);
+    await expect
+      .poll(() => page.getByRole('navigation', { name: 'Breadcrumb' }).textContent(), WAIT)
+      .toMatch(/Fabrikam MSP.*Roles.*Technician/);
     await screenshot(page, 'roles-audit-04-system-role');
 
     await page.getByRole('link', { name: 'Duplicate as custom role' }).click();
@@ -199,7 +201,9 @@ describe('roles and audit log', () => {
     await expect.poll(() => dialog.getByRole('alert').textContent(), WAIT).toMatch(/still assigned 1 time/);
     await screenshot(page, 'roles-audit-10-delete-refused');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
-    expect(await server.database.ownerQuery(`select 1 from roles where id = $1 and deleted_at is null`, [roleId])).toHaveLength(1);
+    expect(await server.database.ownerQuery(`select 1 from roles where id = $1 and deleted_at is null`, [roleId])).toHaveLength(
+      1,
+    );
   });
 
   it('shows permissions the signed-in user does not hold as disabled, with the reason', async () => {

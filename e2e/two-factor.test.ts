@@ -27,7 +27,13 @@ beforeAll(async () => {
   server = await startE2eServer(webDir);
   const tenancy = new TenancyService(server.database.db);
   partnerId = (await tenancy.createPartner({ name: 'Northwind MSP' }, SYSTEM_ACTOR)).id;
-  await createUserWithPassword(server.database.db, { email, name: 'Nora Owner', password: server.password, partnerId, roleKey: 'owner' });
+  await createUserWithPassword(server.database.db, {
+    email,
+    name: 'Nora Owner',
+    password: server.password,
+    partnerId,
+    roleKey: 'owner',
+  });
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   consoleProblems = watchConsole(page);
@@ -130,7 +136,13 @@ describe('two-factor sign-in', () => {
     await expect.poll(() => page.getByText('Two-factor sign-in is now required').count()).toBe(1);
 
     const techEmail = 'tech@northwind.test';
-    await createUserWithPassword(server.database.db, { email: techEmail, name: 'Tom Tech', password: server.password, partnerId, roleKey: 'technician' });
+    await createUserWithPassword(server.database.db, {
+      email: techEmail,
+      name: 'Tom Tech',
+      password: server.password,
+      partnerId,
+      roleKey: 'technician',
+    });
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     try {
       const tech = await context.newPage();

@@ -178,7 +178,14 @@ describe('users', () => {
     await expect.poll(() => confirm.textContent()).toContain(`Grace Hopper (${INVITEE})`);
     await screenshot(page, 'users-08-confirm-suspend');
     await confirm.getByRole('button', { name: 'Suspend' }).click();
-    await expect.poll(() => page.getByRole('row', { name: /Grace Hopper/ }).getByText('Suspended').count()).toBe(1);
+    await expect
+      .poll(() =>
+        page
+          .getByRole('row', { name: /Grace Hopper/ })
+          .getByText('Suspended')
+          .count(),
+      )
+      .toBe(1);
 
     // Her open dashboard is sent to sign-in on its next request.
     await invitee.page.reload();
@@ -187,7 +194,14 @@ describe('users', () => {
 
     await page.getByRole('button', { name: `Actions for Grace Hopper (${INVITEE})` }).click();
     await page.getByRole('menuitem', { name: 'Reactivate' }).click();
-    await expect.poll(() => page.getByRole('row', { name: /Grace Hopper/ }).getByText('Active').count()).toBe(1);
+    await expect
+      .poll(() =>
+        page
+          .getByRole('row', { name: /Grace Hopper/ })
+          .getByText('Active')
+          .count(),
+      )
+      .toBe(1);
   });
 
   it('“Forgot password?” sends a link that sets a new password', async () => {

@@ -31,13 +31,26 @@ function buildIfStale(name, output, sources) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
-buildIfStale('@cloudrmm/server', 'apps/server/dist/main.js', ['apps/server/src', 'apps/server/tsconfig.json', 'apps/server/tsconfig.build.json']);
-buildIfStale('@cloudrmm/web', 'apps/web/dist/index.html', ['apps/web/src', 'apps/web/index.html', 'apps/web/vite.config.ts', 'apps/web/public']);
+buildIfStale('@cloudrmm/server', 'apps/server/dist/main.js', [
+  'apps/server/src',
+  'apps/server/tsconfig.json',
+  'apps/server/tsconfig.build.json',
+]);
+buildIfStale('@cloudrmm/web', 'apps/web/dist/index.html', [
+  'apps/web/src',
+  'apps/web/index.html',
+  'apps/web/vite.config.ts',
+  'apps/web/public',
+]);
 
-const server = spawn(process.execPath, ['--enable-source-maps', path.join(root, 'apps/server/dist/main.js'), ...process.argv.slice(2)], {
-  cwd: root,
-  stdio: 'inherit',
-});
+const server = spawn(
+  process.execPath,
+  ['--enable-source-maps', path.join(root, 'apps/server/dist/main.js'), ...process.argv.slice(2)],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
 // The server handles Ctrl-C itself (stops HTTP, jobs and Postgres); just wait for it.
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal));
 server.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -18,9 +18,13 @@ const WEB = path.resolve(import.meta.dirname, '../../apps/web');
 /** Builds the dashboard as `npm run build` would, into a throwaway folder (never a stale dist). */
 export async function buildDashboard(): Promise<string> {
   const outDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cloudrmm-web-'));
-  await promisify(execFile)(path.resolve(WEB, '../../node_modules/.bin/vite'), ['build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
-    cwd: WEB,
-  });
+  await promisify(execFile)(
+    path.resolve(WEB, '../../node_modules/.bin/vite'),
+    ['build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'],
+    {
+      cwd: WEB,
+    },
+  );
   return outDir;
 }
 
@@ -40,10 +44,21 @@ export async function startE2eServer(webDir: string, overrides: Partial<Config> 
   const database = await createTestDatabase();
   const port = await freePort();
   const config = testConfig({ webDir, port, publicUrl: `http://127.0.0.1:${port}`, ...overrides });
-  const app = await buildApp({ config, db: database.db, log: pino({ level: 'silent' }), secrets: new SecretBox(randomBytes(32)) });
+  const app = await buildApp({
+    config,
+    db: database.db,
+    log: pino({ level: 'silent' }),
+    secrets: new SecretBox(randomBytes(32)),
+  });
   await app.listen({ host: '127.0.0.1', port });
   const adminEmail = 'admin@e2e.test';
-  await createUserWithPassword(database.db, { email: adminEmail, name: 'E2E Admin', password: PASSWORD, partnerId: null, roleKey: 'owner' });
+  await createUserWithPassword(database.db, {
+    email: adminEmail,
+    name: 'E2E Admin',
+    password: PASSWORD,
+    partnerId: null,
+    roleKey: 'owner',
+  });
   return {
     url: `http://127.0.0.1:${port}`,
     database,

@@ -10,19 +10,21 @@ export async function generateDbTypes(ownerUrl: string): Promise<string> {
   const { stdout } = await promisify(execFile)(
     CODEGEN,
     [
-      '--url', ownerUrl,
-      '--dialect', 'postgres',
-      '--include-pattern', 'public.*',
-      '--exclude-pattern', 'public.schema_migrations',
-      '--type-mapping', JSON.stringify({ timestamptz: 'string', int8: 'number' }),
+      '--url',
+      ownerUrl,
+      '--dialect',
+      'postgres',
+      '--include-pattern',
+      'public.*',
+      '--exclude-pattern',
+      'public.schema_migrations',
+      '--type-mapping',
+      JSON.stringify({ timestamptz: 'string', int8: 'number' }),
       '--print',
-      '--log-level', 'error',
+      '--log-level',
+      'error',
     ],
     { maxBuffer: 16 * 1024 * 1024 },
   );
-  return (
-    '// Generated from the migrated schema by `npm run db:types`; a test fails when it is stale.\n' +
-    stdout.trim() +
-    '\n'
-  );
+  return '// Generated from the migrated schema by `npm run db:types`; a test fails when it is stale.\n' + stdout.trim() + '\n';
 }

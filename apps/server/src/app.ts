@@ -83,9 +83,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance & { ctx: 
       request.log.error({ err: error }, 'request failed');
       return reply
         .code(500)
-        .send(new AppError('internal_error', `something went wrong on the server (request ${request.id}); it has been logged`).toJSON());
+        .send(
+          new AppError(
+            'internal_error',
+            `something went wrong on the server (request ${request.id}); it has been logged`,
+          ).toJSON(),
+        );
     }
-    const codes: Record<number, string> = { 403: 'forbidden', 404: 'not_found', 413: 'payload_too_large', 415: 'unsupported_media_type' };
+    const codes: Record<number, string> = {
+      403: 'forbidden',
+      404: 'not_found',
+      413: 'payload_too_large',
+      415: 'unsupported_media_type',
+    };
     const code = codes[status] ?? 'bad_request';
     return reply.code(status).send({ error: { code, message: error.message } });
   });
@@ -94,7 +104,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance & { ctx: 
   // Before the guard: its hooks must see every upgrade, including the ones the guard refuses.
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(securityHeaders, { publicUrl: config.publicUrl });
-  await app.register(guard, { catalog, sessions, apiKeys: new ApiKeyAuthenticator(db, sessions, catalog), publicUrl: config.publicUrl });
+  await app.register(guard, {
+    catalog,
+    sessions,
+    apiKeys: new ApiKeyAuthenticator(db, sessions, catalog),
+    publicUrl: config.publicUrl,
+  });
   app.addSchema(ErrorBody);
 
   app.get('/healthz', { config: { permission: PUBLIC }, schema: { hide: true } }, async () => ({ status: 'ok' }));
@@ -118,7 +133,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance & { ctx: 
           description:
             'REST API of CloudRMM. Sign in with POST /api/v1/auth/login; state-changing requests need the X-CSRF-Token header from the session. Scripts send a personal API key instead (`Authorization: Bearer crmm_...`, made under /me/api-keys), without cookie or CSRF token.',
         },
-        tags: [{ name: 'auth' }, { name: 'tenancy' }, { name: 'access' }, { name: 'audit' }, { name: 'sso' }, { name: 'api-keys' }, { name: 'users' }],
+        tags: [
+          { name: 'auth' },
+          { name: 'tenancy' },
+          { name: 'access' },
+          { name: 'audit' },
+          { name: 'sso' },
+          { name: 'api-keys' },
+          { name: 'users' },
+        ],
       },
       refResolver: { buildLocalReference: (json, _base, _frag, i) => (json.$id as string | undefined) ?? `def-${i}` },
     });
@@ -157,7 +180,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance & { ctx: 
       // Dashboard routes are client-side: hand the single page to the browser.
       return reply.type('text/html').sendFile('index.html', config.webDir);
     }
-    return reply.code(404).send({ error: { code: 'not_found', message: `no such route: ${request.method} ${url.split('?')[0]}` } });
+    return reply
+      .code(404)
+      .send({ error: { code: 'not_found', message: `no such route: ${request.method} ${url.split('?')[0]}` } });
   });
 
   return app as unknown as FastifyInstance & { ctx: ModuleContext };

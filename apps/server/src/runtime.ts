@@ -44,7 +44,11 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     db.onIdleError = (error) => log.warn({ err: error }, 'an idle database connection was dropped');
     cleanup.push(() => db.close());
 
-    const admin = await ensureFirstAdmin(db, { email: config.adminEmail, password: config.adminPassword, dataDir: config.dataDir });
+    const admin = await ensureFirstAdmin(db, {
+      email: config.adminEmail,
+      password: config.adminPassword,
+      dataDir: config.dataDir,
+    });
     const demoUser = config.demoData ? await seedDemoData(db, config.dataDir) : null;
 
     const secrets = new SecretBox(await loadMasterKey(config.masterKey, config.dataDir));

@@ -11,7 +11,9 @@ afterAll(() => t.close());
 it('describes every API route with an operationId, a tag and its permission', async () => {
   const res = await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' });
   expect(res.statusCode).toBe(200);
-  const spec = res.json<{ paths: Record<string, Record<string, { operationId?: string; tags?: string[]; description?: string }>> }>();
+  const spec = res.json<{
+    paths: Record<string, Record<string, { operationId?: string; tags?: string[]; description?: string }>>;
+  }>();
   const documented = new Set<string>();
   for (const [p, ops] of Object.entries(spec.paths)) {
     for (const [method, op] of Object.entries(ops)) {

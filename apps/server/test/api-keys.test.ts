@@ -22,7 +22,8 @@ afterAll(() => t.close());
 
 const P = () => `/api/v1/partners/${acme.partnerId}`;
 const KEYS = '/api/v1/me/api-keys';
-const roleId = async (key: string) => (await t.database.ownerQuery<{ id: string }>('select id from roles where key = $1', [key]))[0]!.id;
+const roleId = async (key: string) =>
+  (await t.database.ownerQuery<{ id: string }>('select id from roles where key = $1', [key]))[0]!.id;
 
 interface CreatedKey {
   id: string;
@@ -33,8 +34,19 @@ interface CreatedKey {
 }
 
 /** A request with `Authorization: Bearer <key>` and nothing else: no cookie, no CSRF token. */
-const withKey = (key: string, method: InjectOptions['method'], url: string, body?: unknown, headers: Record<string, string> = {}) =>
-  t.app.inject({ method, url, headers: { authorization: `Bearer ${key}`, ...headers }, ...(body === undefined ? {} : { payload: body as InjectOptions['payload'] }) });
+const withKey = (
+  key: string,
+  method: InjectOptions['method'],
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) =>
+  t.app.inject({
+    method,
+    url,
+    headers: { authorization: `Bearer ${key}`, ...headers },
+    ...(body === undefined ? {} : { payload: body as InjectOptions['payload'] }),
+  });
 
 async function createKey(as: Session, body: Record<string, unknown>): Promise<CreatedKey> {
   const res = await t.call(as, 'POST', KEYS, { name: 'Test key', ...body });
@@ -45,11 +57,22 @@ async function createKey(as: Session, body: Record<string, unknown>): Promise<Cr
 /** A user of Acme holding `roleKey` at the given scope (and nothing else). */
 async function userWith(roleKey: SystemRoleKey, scope: { organization_id?: string; site_id?: string } = {}) {
   const email = `u-${Math.random().toString(36).slice(2, 10)}@acme.test`;
-  const { id } = await createUserWithPassword(t.database.db, { email, name: 'U', password: PASSWORD, partnerId: acme.partnerId, roleKey: 'readonly' });
+  const { id } = await createUserWithPassword(t.database.db, {
+    email,
+    name: 'U',
+    password: PASSWORD,
+    partnerId: acme.partnerId,
+    roleKey: 'readonly',
+  });
   const [readonly] = (await t.call(acme.session, 'GET', `${P()}/role-assignments?user_id=${id}`)).json().items;
   const scope_type = scope.site_id ? 'site' : scope.organization_id ? 'organization' : 'partner';
   if (!(roleKey === 'readonly' && scope_type === 'partner')) {
-    const res = await t.call(acme.session, 'POST', `${P()}/role-assignments`, { user_id: id, role_id: await roleId(roleKey), scope_type, ...scope });
+    const res = await t.call(acme.session, 'POST', `${P()}/role-assignments`, {
+      user_id: id,
+      role_id: await roleId(roleKey),
+      scope_type,
+      ...scope,
+    });
     expect(res.statusCode, res.body).toBe(201);
     expect((await t.call(acme.session, 'DELETE', `${P()}/role-assignments/${readonly.id}`)).statusCode).toBe(204);
   }
@@ -77,7 +100,14 @@ describe('making a key', () => {
     const key = res.json();
     expect(key.secret).toMatch(/^crmm_[a-z0-9]{8}_[A-Za-z0-9_-]{43}$/);
     expect(key.secret.startsWith(`${key.prefix}_`)).toBe(true);
-    expect(key).toMatchObject({ name: 'Backup script', scope_type: 'partner', partner_id: acme.partnerId, status: 'active', last_used_at: null, revoked_at: null });
+    expect(key).toMatchObject({
+      name: 'Backup script',
+      scope_type: 'partner',
+      partner_id: acme.partnerId,
+      status: 'active',
+      last_used_at: null,
+      revoked_at: null,
+    });
     expect(key.permissions).toEqual(['organizations.view', 'sites.view']);
 
     const list = await t.call(acme.session, 'GET', KEYS);
@@ -87,7 +117,10 @@ describe('making a key', () => {
     expect(list.json().items[0]).not.toHaveProperty('secret');
 
     // A dump of the database finds the hash, never the key (security.md 34).
-    const [row] = await t.database.ownerQuery<{ secret_hash: Buffer; prefix: string }>('select secret_hash, prefix from api_keys where id = $1', [key.id]);
+    const [row] = await t.database.ownerQuery<{ secret_hash: Buffer; prefix: string }>(
+      'select secret_hash, prefix from api_keys where id = $1',
+      [key.id],
+    );
     expect(row!.secret_hash.equals(createHash('sha256').update(key.secret).digest())).toBe(true);
     expect(`crmm_${row!.prefix}`).toBe(key.prefix);
     const tables = await t.database.ownerQuery<{ table_name: string }>(
@@ -97,24 +130,41 @@ describe('making a key', () => {
       const dump = await t.database.ownerQuery<{ t: string | null }>(`select string_agg(x::text, ' ') as t from ${table_name} x`);
       expect(dump[0]!.t ?? '', table_name).not.toContain(key.secret.slice('crmm_12345678_'.length));
     }
-    const created = await t.database.ownerQuery<{ after: Record<string, unknown> }>(`select after from audit_events where action = 'api_key.create' and target_id = $1`, [key.id]);
+    const created = await t.database.ownerQuery<{ after: Record<string, unknown> }>(
+      `select after from audit_events where action = 'api_key.create' and target_id = $1`,
+      [key.id],
+    );
     expect(created[0]!.after).toMatchObject({ name: 'Backup script', prefix: key.prefix });
   });
 
   it('expires at most a year ahead; no expiry means never, and says so', async () => {
     const never = await createKey(acme.session, { permissions: ['sites.view'], scope_type: 'partner' });
     expect(never).toMatchObject({ expires_at: null, status: 'active' });
-    const tooLong = await t.call(acme.session, 'POST', KEYS, { name: 'x', permissions: ['sites.view'], scope_type: 'partner', expires_at: new Date(Date.now() + 400 * 86_400_000).toISOString() });
+    const tooLong = await t.call(acme.session, 'POST', KEYS, {
+      name: 'x',
+      permissions: ['sites.view'],
+      scope_type: 'partner',
+      expires_at: new Date(Date.now() + 400 * 86_400_000).toISOString(),
+    });
     expect(tooLong.statusCode).toBe(400);
     expect(tooLong.json().error.field).toBe('expires_at');
-    const past = await t.call(acme.session, 'POST', KEYS, { name: 'x', permissions: ['sites.view'], scope_type: 'partner', expires_at: '2020-01-01T00:00:00Z' });
+    const past = await t.call(acme.session, 'POST', KEYS, {
+      name: 'x',
+      permissions: ['sites.view'],
+      scope_type: 'partner',
+      expires_at: '2020-01-01T00:00:00Z',
+    });
     expect(past.statusCode).toBe(400);
   });
 });
 
 describe('using a key', () => {
   it('works on real routes without cookie or CSRF token; last use and every request are recorded', async () => {
-    const key = await createKey(acme.session, { name: 'Deployer', permissions: ['organizations.view', 'organizations.manage'], scope_type: 'partner' });
+    const key = await createKey(acme.session, {
+      name: 'Deployer',
+      permissions: ['organizations.view', 'organizations.manage'],
+      scope_type: 'partner',
+    });
     const list = await withKey(key.secret, 'GET', `${P()}/organizations`);
     expect(list.statusCode, list.body).toBe(200);
     const created = await withKey(key.secret, 'POST', `${P()}/organizations`, { name: 'Made by a key' });
@@ -123,7 +173,11 @@ describe('using a key', () => {
     expect((await withKey(key.secret, 'GET', `${P()}/organizations/${orgY}/sites`)).statusCode).toBe(403);
 
     const [used] = await eventually(
-      () => t.database.ownerQuery<{ last_used_at: string | null; last_used_ip: string | null }>('select last_used_at, last_used_ip from api_keys where id = $1', [key.id]),
+      () =>
+        t.database.ownerQuery<{ last_used_at: string | null; last_used_ip: string | null }>(
+          'select last_used_at, last_used_ip from api_keys where id = $1',
+          [key.id],
+        ),
       (rows) => rows[0]!.last_used_at !== null,
     );
     expect(used).toMatchObject({ last_used_ip: '127.0.0.1' });
@@ -132,10 +186,17 @@ describe('using a key', () => {
 
     const uses = await eventually(
       () =>
-        t.database.ownerQuery<{ actor_type: string; actor_id: string; actor_label: string; api_key_id: string; target_id: string; after: { method: string; route: string; status: number } }>(
-          `select * from audit_events where tenant_id = $1 and action = 'api_key.use' and api_key_id = $2 order by seq`,
-          [acme.partnerId, key.id],
-        ),
+        t.database.ownerQuery<{
+          actor_type: string;
+          actor_id: string;
+          actor_label: string;
+          api_key_id: string;
+          target_id: string;
+          after: { method: string; route: string; status: number };
+        }>(`select * from audit_events where tenant_id = $1 and action = 'api_key.use' and api_key_id = $2 order by seq`, [
+          acme.partnerId,
+          key.id,
+        ]),
       (rows) => rows.length >= 3,
     );
     // Written after each response, so not necessarily in request order.
@@ -147,7 +208,12 @@ describe('using a key', () => {
         ['GET', '/api/v1/partners/:partnerId/organizations/:organizationId/sites', 403],
       ]),
     );
-    expect(uses[0]).toMatchObject({ actor_type: 'api_key', actor_id: acme.session.userId, actor_label: `${acme.email} (key Deployer)`, target_id: key.id });
+    expect(uses[0]).toMatchObject({
+      actor_type: 'api_key',
+      actor_id: acme.session.userId,
+      actor_label: `${acme.email} (key Deployer)`,
+      target_id: key.id,
+    });
 
     // What the key did is audited as done through the key.
     const [orgCreate] = await t.database.ownerQuery<{ actor_type: string; api_key_id: string }>(
@@ -163,16 +229,30 @@ describe('using a key', () => {
     expect(noCsrf.statusCode).toBe(403);
     expect(noCsrf.json().error.code).toBe('csrf_failed');
     expect((await withKey(key.secret, 'POST', `${P()}/organizations`, { name: 'Key without CSRF' })).statusCode).toBe(201);
-    const both = await t.call(acme.session, 'POST', `${P()}/organizations`, { name: 'Both' }, { authorization: `Bearer ${key.secret}` });
+    const both = await t.call(
+      acme.session,
+      'POST',
+      `${P()}/organizations`,
+      { name: 'Both' },
+      { authorization: `Bearer ${key.secret}` },
+    );
     expect(both.statusCode).toBe(400);
-    const bothRead = await t.call(acme.session, 'GET', `${P()}/organizations`, undefined, { authorization: `Bearer ${key.secret}` });
+    const bothRead = await t.call(acme.session, 'GET', `${P()}/organizations`, undefined, {
+      authorization: `Bearer ${key.secret}`,
+    });
     expect(bothRead.statusCode).toBe(400);
   });
 
   it('unknown, malformed and foreign credentials are 401 (an agent credential is no API key)', async () => {
     const key = await createKey(acme.session, { permissions: ['organizations.view'], scope_type: 'partner' });
     const forged = key.secret.slice(0, -4) + (key.secret.endsWith('AAAA') ? 'BBBB' : 'AAAA');
-    for (const authorization of [`Bearer ${forged}`, 'Bearer crmm_zzzzzzzz_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'Bearer not-a-key', `Basic ${Buffer.from('a:b').toString('base64')}`, 'Bearer agent_0123456789']) {
+    for (const authorization of [
+      `Bearer ${forged}`,
+      'Bearer crmm_zzzzzzzz_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+      'Bearer not-a-key',
+      `Basic ${Buffer.from('a:b').toString('base64')}`,
+      'Bearer agent_0123456789',
+    ]) {
       const res = await t.app.inject({ method: 'GET', url: `${P()}/organizations`, headers: { authorization } });
       expect(res.statusCode, authorization).toBe(401);
       expect(res.json().error.code).toBe('not_authenticated');
@@ -184,7 +264,12 @@ describe('a key never exceeds its owner', () => {
   it('refuses permissions, scopes and platform powers its owner does not hold, naming them', async () => {
     const orgX = acme.organizationId;
     const tech = await userWith('technician', { organization_id: orgX });
-    const more = await t.call(tech, 'POST', KEYS, { name: 'k', permissions: ['organizations.view', 'users.manage'], scope_type: 'organization', organization_id: orgX });
+    const more = await t.call(tech, 'POST', KEYS, {
+      name: 'k',
+      permissions: ['organizations.view', 'users.manage'],
+      scope_type: 'organization',
+      organization_id: orgX,
+    });
     expect(more.statusCode).toBe(403);
     expect(more.json().error.message).toContain('users.manage');
     expect(more.json().error.message).not.toContain('organizations.view');
@@ -192,26 +277,65 @@ describe('a key never exceeds its owner', () => {
     const wider = await t.call(tech, 'POST', KEYS, { name: 'k', permissions: ['sites.view'], scope_type: 'partner' });
     expect(wider.statusCode).toBe(403);
     expect(wider.json().error.message).toContain('sites.view');
-    const otherOrg = await t.call(tech, 'POST', KEYS, { name: 'k', permissions: ['sites.view'], scope_type: 'organization', organization_id: orgY });
+    const otherOrg = await t.call(tech, 'POST', KEYS, {
+      name: 'k',
+      permissions: ['sites.view'],
+      scope_type: 'organization',
+      organization_id: orgY,
+    });
     expect(otherOrg.statusCode).toBe(400); // not visible to them: answered like an unknown id
-    const otherSite = await t.call(tech, 'POST', KEYS, { name: 'k', permissions: ['sites.view'], scope_type: 'site', site_id: siteY1 });
+    const otherSite = await t.call(tech, 'POST', KEYS, {
+      name: 'k',
+      permissions: ['sites.view'],
+      scope_type: 'site',
+      site_id: siteY1,
+    });
     expect(otherSite.statusCode).toBe(400);
-    const fine = await t.call(tech, 'POST', KEYS, { name: 'k', permissions: ['sites.view', 'sites.manage'], scope_type: 'site', site_id: acme.siteId });
+    const fine = await t.call(tech, 'POST', KEYS, {
+      name: 'k',
+      permissions: ['sites.view', 'sites.manage'],
+      scope_type: 'site',
+      site_id: acme.siteId,
+    });
     expect(fine.statusCode, fine.body).toBe(201);
 
-    const platformPermission = await t.call(acme.session, 'POST', KEYS, { name: 'k', permissions: ['partners.manage'], scope_type: 'partner' });
+    const platformPermission = await t.call(acme.session, 'POST', KEYS, {
+      name: 'k',
+      permissions: ['partners.manage'],
+      scope_type: 'partner',
+    });
     expect(platformPermission.statusCode).toBe(403);
     expect(platformPermission.json().error.message).toContain('partners.manage');
-    const platformScope = await t.call(acme.session, 'POST', KEYS, { name: 'k', permissions: ['sites.view'], scope_type: 'platform' });
+    const platformScope = await t.call(acme.session, 'POST', KEYS, {
+      name: 'k',
+      permissions: ['sites.view'],
+      scope_type: 'platform',
+    });
     expect(platformScope.statusCode).toBe(403);
     const other = await t.createPartnerWithUser('Other MSP');
-    const foreign = await t.call(acme.session, 'POST', KEYS, { name: 'k', permissions: ['sites.view'], scope_type: 'partner', partner_id: other.partnerId });
+    const foreign = await t.call(acme.session, 'POST', KEYS, {
+      name: 'k',
+      permissions: ['sites.view'],
+      scope_type: 'partner',
+      partner_id: other.partnerId,
+    });
     expect(foreign.statusCode).toBe(400);
-    const foreignOrg = await t.call(acme.session, 'POST', KEYS, { name: 'k', permissions: ['sites.view'], scope_type: 'organization', organization_id: other.organizationId });
+    const foreignOrg = await t.call(acme.session, 'POST', KEYS, {
+      name: 'k',
+      permissions: ['sites.view'],
+      scope_type: 'organization',
+      organization_id: other.organizationId,
+    });
     expect(foreignOrg.statusCode).toBe(400);
-    const typo = await t.call(acme.session, 'POST', KEYS, { name: 'k', permissions: ['organisations.view'], scope_type: 'partner' });
+    const typo = await t.call(acme.session, 'POST', KEYS, {
+      name: 'k',
+      permissions: ['organisations.view'],
+      scope_type: 'partner',
+    });
     expect(typo.statusCode).toBe(400);
-    expect(await t.database.ownerQuery(`select 1 from api_keys where user_id = $1 and scope_type <> 'site'`, [tech.id])).toEqual([]);
+    expect(await t.database.ownerQuery(`select 1 from api_keys where user_id = $1 and scope_type <> 'site'`, [tech.id])).toEqual(
+      [],
+    );
   });
 
   it('an organization key gets 404 for anything of another organization, on every route', async () => {
@@ -224,12 +348,19 @@ describe('a key never exceeds its owner', () => {
     expect(routes.length).toBeGreaterThan(5);
     for (const r of routes) {
       const url = r.url.replace(':partnerId', acme.partnerId).replace(':organizationId', orgY).replace(':siteId', siteY1);
-      const res = await withKey(key.secret, r.method as 'GET', url, r.method === 'PATCH' ? { name: 'Probe', version: 1 } : r.method === 'POST' ? { name: 'Probe' } : undefined);
+      const res = await withKey(
+        key.secret,
+        r.method as 'GET',
+        url,
+        r.method === 'PATCH' ? { name: 'Probe', version: 1 } : r.method === 'POST' ? { name: 'Probe' } : undefined,
+      );
       expect(res.statusCode, `${r.method} ${url}`).toBe(404);
     }
     const orgs = (await withKey(key.secret, 'GET', `${P()}/organizations`)).json().items.map((o: { id: string }) => o.id);
     expect(orgs).toEqual([acme.organizationId]);
-    expect((await withKey(key.secret, 'POST', `${P()}/organizations/${acme.organizationId}/sites`, { name: 'Key Site' })).statusCode).toBe(201);
+    expect(
+      (await withKey(key.secret, 'POST', `${P()}/organizations/${acme.organizationId}/sites`, { name: 'Key Site' })).statusCode,
+    ).toBe(201);
     expect((await withKey(key.secret, 'POST', `${P()}/organizations`, { name: 'Not within the key' })).statusCode).toBe(403);
     const other = await t.createPartnerWithUser('Another MSP');
     expect((await withKey(key.secret, 'GET', `/api/v1/partners/${other.partnerId}/organizations`)).statusCode).toBe(404);
@@ -241,7 +372,15 @@ describe('a key never exceeds its owner', () => {
     expect((await withKey(key.secret, 'POST', `${P()}/organizations`, { name: 'While a technician' })).statusCode).toBe(201);
     // Demoted to ReadOnly: the key keeps reading, and writes no more.
     const [assignment] = (await t.call(acme.session, 'GET', `${P()}/role-assignments?user_id=${tech.id}`)).json().items;
-    expect((await t.call(acme.session, 'POST', `${P()}/role-assignments`, { user_id: tech.id, role_id: await roleId('readonly'), scope_type: 'partner' })).statusCode).toBe(201);
+    expect(
+      (
+        await t.call(acme.session, 'POST', `${P()}/role-assignments`, {
+          user_id: tech.id,
+          role_id: await roleId('readonly'),
+          scope_type: 'partner',
+        })
+      ).statusCode,
+    ).toBe(201);
     expect((await t.call(acme.session, 'DELETE', `${P()}/role-assignments/${assignment.id}`)).statusCode).toBe(204);
     expect((await withKey(key.secret, 'GET', `${P()}/organizations`)).statusCode).toBe(200);
     expect((await withKey(key.secret, 'POST', `${P()}/organizations`, { name: 'After the demotion' })).statusCode).toBe(403);
@@ -257,15 +396,28 @@ describe('a key never exceeds its owner', () => {
     const { session: staff } = await t.createPlatformAdmin();
     const key = await createKey(staff, { permissions: ['partners.view', 'partners.manage'], scope_type: 'platform' });
     expect((await withKey(key.secret, 'POST', '/api/v1/partners', { name: 'Made by a platform key' })).statusCode).toBe(201);
-    const inside = await t.call(staff, 'POST', KEYS, { name: 'k', permissions: ['partners.manage'], scope_type: 'partner', partner_id: acme.partnerId });
+    const inside = await t.call(staff, 'POST', KEYS, {
+      name: 'k',
+      permissions: ['partners.manage'],
+      scope_type: 'partner',
+      partner_id: acme.partnerId,
+    });
     expect(inside.statusCode).toBe(400);
-    const partnerKey = await createKey(staff, { permissions: ['organizations.view'], scope_type: 'partner', partner_id: acme.partnerId });
+    const partnerKey = await createKey(staff, {
+      permissions: ['organizations.view'],
+      scope_type: 'partner',
+      partner_id: acme.partnerId,
+    });
     expect((await withKey(partnerKey.secret, 'GET', `${P()}/organizations`)).statusCode).toBe(200);
     const other = await t.createPartnerWithUser('Third MSP');
     expect((await withKey(partnerKey.secret, 'GET', `/api/v1/partners/${other.partnerId}/organizations`)).statusCode).toBe(404);
     // Its uses go to the platform's chain, like everything its owner does.
     await eventually(
-      () => t.database.ownerQuery(`select 1 from audit_events where tenant_id is null and action = 'api_key.use' and api_key_id = $1`, [partnerKey.id]),
+      () =>
+        t.database.ownerQuery(
+          `select 1 from audit_events where tenant_id is null and action = 'api_key.use' and api_key_id = $1`,
+          [partnerKey.id],
+        ),
       (rows) => rows.length >= 2,
     );
   });
@@ -280,12 +432,22 @@ describe('revocation and expiry', () => {
     expect(revoked.statusCode).toBe(401);
     expect(revoked.json().error).toEqual({ code: 'not_authenticated', message: 'API key revoked' });
     await eventually(
-      () => t.database.ownerQuery<{ after: { status: number } }>(`select after from audit_events where action = 'api_key.use' and api_key_id = $1 order by seq`, [key.id]),
+      () =>
+        t.database.ownerQuery<{ after: { status: number } }>(
+          `select after from audit_events where action = 'api_key.use' and api_key_id = $1 order by seq`,
+          [key.id],
+        ),
       (rows) => rows.at(-1)?.after.status === 401,
     );
-    expect((await t.call(acme.session, 'GET', `${KEYS}?status=revoked`)).json().items.map((k: { id: string }) => k.id)).toContain(key.id);
+    expect((await t.call(acme.session, 'GET', `${KEYS}?status=revoked`)).json().items.map((k: { id: string }) => k.id)).toContain(
+      key.id,
+    );
 
-    const old = await createKey(acme.session, { permissions: ['organizations.view'], scope_type: 'partner', expires_at: new Date(Date.now() + 86_400_000).toISOString() });
+    const old = await createKey(acme.session, {
+      permissions: ['organizations.view'],
+      scope_type: 'partner',
+      expires_at: new Date(Date.now() + 86_400_000).toISOString(),
+    });
     await t.database.ownerQuery(`update api_keys set expires_at = now() - interval '1 minute' where id = $1`, [old.id]);
     const expired = await withKey(old.secret, 'GET', `${P()}/organizations`);
     expect(expired.statusCode).toBe(401);
@@ -295,7 +457,10 @@ describe('revocation and expiry', () => {
   });
 
   it('a key cannot manage keys, nor reach the routes of the signed-in account', async () => {
-    const key = await createKey(acme.session, { permissions: ['organizations.view', 'api_keys.view', 'api_keys.manage'], scope_type: 'partner' });
+    const key = await createKey(acme.session, {
+      permissions: ['organizations.view', 'api_keys.view', 'api_keys.manage'],
+      scope_type: 'partner',
+    });
     const attempts: [InjectOptions['method'], string, unknown][] = [
       ['GET', KEYS, undefined],
       ['POST', KEYS, { name: 'Successor', permissions: ['organizations.view'], scope_type: 'partner' }],
@@ -316,7 +481,9 @@ describe('revocation and expiry', () => {
     const techKey = await createKey(tech, { name: 'Tech tool', permissions: ['organizations.view'], scope_type: 'partner' });
     const list = await t.call(acme.session, 'GET', `${P()}/api-keys?user_id=${tech.id}`);
     expect(list.statusCode).toBe(200);
-    expect(list.json().items).toEqual([expect.objectContaining({ id: techKey.id, name: 'Tech tool', user_email: tech.email, prefix: techKey.prefix })]);
+    expect(list.json().items).toEqual([
+      expect.objectContaining({ id: techKey.id, name: 'Tech tool', user_email: tech.email, prefix: techKey.prefix }),
+    ]);
     expect(list.body).not.toContain(techKey.secret.slice('crmm_12345678_'.length));
 
     const readonly = await userWith('readonly');
@@ -328,17 +495,23 @@ describe('revocation and expiry', () => {
 
     expect((await t.call(acme.session, 'DELETE', `${P()}/api-keys/${techKey.id}`)).statusCode).toBe(204);
     expect((await withKey(techKey.secret, 'GET', `${P()}/organizations`)).statusCode).toBe(401);
-    const [revoke] = await t.database.ownerQuery<{ actor_id: string }>(`select actor_id from audit_events where action = 'api_key.revoke' and target_id = $1`, [techKey.id]);
+    const [revoke] = await t.database.ownerQuery<{ actor_id: string }>(
+      `select actor_id from audit_events where action = 'api_key.revoke' and target_id = $1`,
+      [techKey.id],
+    );
     expect(revoke!.actor_id).toBe(acme.session.userId);
 
     const other = await t.createPartnerWithUser('Fourth MSP');
     expect((await t.call(other.session, 'DELETE', `${P()}/api-keys/${techKey.id}`)).statusCode).toBe(404);
-    expect((await t.call(other.session, 'DELETE', `/api/v1/partners/${other.partnerId}/api-keys/${techKey.id}`)).statusCode).toBe(404);
+    expect((await t.call(other.session, 'DELETE', `/api/v1/partners/${other.partnerId}/api-keys/${techKey.id}`)).statusCode).toBe(
+      404,
+    );
   });
 
   it('pages through keys newest first', async () => {
     const user = await userWith('readonly');
-    for (const name of ['One', 'Two', 'Three']) await createKey(user, { name, permissions: ['organizations.view'], scope_type: 'partner' });
+    for (const name of ['One', 'Two', 'Three'])
+      await createKey(user, { name, permissions: ['organizations.view'], scope_type: 'partner' });
     const first = (await t.call(user, 'GET', `${KEYS}?limit=2`)).json();
     expect(first.items.map((k: { name: string }) => k.name)).toEqual(['Three', 'Two']);
     const second = (await t.call(user, 'GET', `${KEYS}?limit=2&cursor=${first.next_cursor}`)).json();

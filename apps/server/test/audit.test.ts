@@ -21,8 +21,17 @@ afterAll(() => t.close());
 /** A fresh user holding a system role partner-wide (or platform-wide), for the route walk. */
 async function walkUser(partnerId: string | null, roleKey: SystemRoleKey) {
   const email = `walk-${Math.random().toString(36).slice(2, 10)}@walk.test`;
-  const { id: userId } = await createUserWithPassword(t.database.db, { email, name: 'W', password: PASSWORD, partnerId, roleKey });
-  const [a] = await t.database.ownerQuery<{ id: string; role_id: string }>('select id, role_id from role_assignments where user_id = $1', [userId]);
+  const { id: userId } = await createUserWithPassword(t.database.db, {
+    email,
+    name: 'W',
+    password: PASSWORD,
+    partnerId,
+    roleKey,
+  });
+  const [a] = await t.database.ownerQuery<{ id: string; role_id: string }>(
+    'select id, role_id from role_assignments where user_id = $1',
+    [userId],
+  );
   return { userId, roleId: a!.role_id, assignmentId: a!.id };
 }
 
@@ -36,7 +45,13 @@ async function systemRoleId(key: SystemRoleKey) {
 /** A fresh Acme user, so the 2FA and session examples leave acme.session alone. */
 async function freshAcmeUser(): Promise<string> {
   const email = `me-${Math.random().toString(36).slice(2, 10)}@walk.test`;
-  await createUserWithPassword(t.database.db, { email, name: 'M', password: PASSWORD, partnerId: acme.partnerId, roleKey: 'owner' });
+  await createUserWithPassword(t.database.db, {
+    email,
+    name: 'M',
+    password: PASSWORD,
+    partnerId: acme.partnerId,
+    roleKey: 'owner',
+  });
   return email;
 }
 
@@ -52,14 +67,24 @@ async function twoFactorUser() {
 /** The password step of a user with 2FA: a session that owes its second factor. */
 async function pendingSession(email: string): Promise<Session> {
   const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password: PASSWORD } });
-  return { cookie: `crmm_session=${res.cookies.find((c) => c.name === 'crmm_session')!.value}`, csrf: res.json().csrf_token, userId: '' };
+  return {
+    cookie: `crmm_session=${res.cookies.find((c) => c.name === 'crmm_session')!.value}`,
+    csrf: res.json().csrf_token,
+    userId: '',
+  };
 }
 
 const events = (tenantId: string | null) =>
-  t.database.ownerQuery<{ seq: number; action: string; actor_label: string; target_id: string | null; before: unknown; after: unknown; ip: string; request_id: string }>(
-    `select * from audit_events where tenant_id is not distinct from $1 order by seq`,
-    [tenantId],
-  );
+  t.database.ownerQuery<{
+    seq: number;
+    action: string;
+    actor_label: string;
+    target_id: string | null;
+    before: unknown;
+    after: unknown;
+    ip: string;
+    request_id: string;
+  }>(`select * from audit_events where tenant_id is not distinct from $1 order by seq`, [tenantId]);
 
 describe('writing', () => {
   it('records who changed what, with before and after, in the partner’s chain', async () => {
@@ -87,8 +112,14 @@ describe('writing', () => {
     const O = `${P}/organizations/${o.id}`;
     const S = `${O}/sites/${s.id}`;
     const examples: Record<string, () => Promise<{ status: number; tenant: string | null }>> = {
-      'POST /api/v1/partners': async () => ({ status: (await t.call(admin, 'POST', '/api/v1/partners', { name: 'Walk 2' })).statusCode, tenant: null }),
-      'PATCH /api/v1/partners/:partnerId': async () => ({ status: (await t.call(admin, 'PATCH', P, { name: 'Audit Walk!', version: 1 })).statusCode, tenant: p.id }),
+      'POST /api/v1/partners': async () => ({
+        status: (await t.call(admin, 'POST', '/api/v1/partners', { name: 'Walk 2' })).statusCode,
+        tenant: null,
+      }),
+      'PATCH /api/v1/partners/:partnerId': async () => ({
+        status: (await t.call(admin, 'PATCH', P, { name: 'Audit Walk!', version: 1 })).statusCode,
+        tenant: p.id,
+      }),
       'DELETE /api/v1/partners/:partnerId': async () => {
         const x = (await t.call(admin, 'POST', '/api/v1/partners', { name: 'Walk Gone' })).json();
         return { status: (await t.call(admin, 'DELETE', `/api/v1/partners/${x.id}`)).statusCode, tenant: x.id };
@@ -98,12 +129,30 @@ describe('writing', () => {
         await t.call(admin, 'DELETE', `/api/v1/partners/${x.id}`);
         return { status: (await t.call(admin, 'POST', `/api/v1/partners/${x.id}/restore`)).statusCode, tenant: x.id };
       },
-      'POST /api/v1/partners/:partnerId/organizations': async () => ({ status: (await t.call(admin, 'POST', `${P}/organizations`, { name: 'Walk Org 2' })).statusCode, tenant: p.id }),
-      'PATCH /api/v1/partners/:partnerId/organizations/:organizationId': async () => ({ status: (await t.call(admin, 'PATCH', O, { description: 'd', version: 1 })).statusCode, tenant: p.id }),
-      'POST /api/v1/partners/:partnerId/organizations/:organizationId/sites': async () => ({ status: (await t.call(admin, 'POST', `${O}/sites`, { name: 'Walk Site 2' })).statusCode, tenant: p.id }),
-      'PATCH /api/v1/partners/:partnerId/organizations/:organizationId/sites/:siteId': async () => ({ status: (await t.call(admin, 'PATCH', S, { description: 'd', version: 1 })).statusCode, tenant: p.id }),
-      'DELETE /api/v1/partners/:partnerId/organizations/:organizationId/sites/:siteId': async () => ({ status: (await t.call(admin, 'DELETE', S)).statusCode, tenant: p.id }),
-      'POST /api/v1/partners/:partnerId/organizations/:organizationId/sites/:siteId/restore': async () => ({ status: (await t.call(admin, 'POST', `${S}/restore`)).statusCode, tenant: p.id }),
+      'POST /api/v1/partners/:partnerId/organizations': async () => ({
+        status: (await t.call(admin, 'POST', `${P}/organizations`, { name: 'Walk Org 2' })).statusCode,
+        tenant: p.id,
+      }),
+      'PATCH /api/v1/partners/:partnerId/organizations/:organizationId': async () => ({
+        status: (await t.call(admin, 'PATCH', O, { description: 'd', version: 1 })).statusCode,
+        tenant: p.id,
+      }),
+      'POST /api/v1/partners/:partnerId/organizations/:organizationId/sites': async () => ({
+        status: (await t.call(admin, 'POST', `${O}/sites`, { name: 'Walk Site 2' })).statusCode,
+        tenant: p.id,
+      }),
+      'PATCH /api/v1/partners/:partnerId/organizations/:organizationId/sites/:siteId': async () => ({
+        status: (await t.call(admin, 'PATCH', S, { description: 'd', version: 1 })).statusCode,
+        tenant: p.id,
+      }),
+      'DELETE /api/v1/partners/:partnerId/organizations/:organizationId/sites/:siteId': async () => ({
+        status: (await t.call(admin, 'DELETE', S)).statusCode,
+        tenant: p.id,
+      }),
+      'POST /api/v1/partners/:partnerId/organizations/:organizationId/sites/:siteId/restore': async () => ({
+        status: (await t.call(admin, 'POST', `${S}/restore`)).statusCode,
+        tenant: p.id,
+      }),
       'DELETE /api/v1/partners/:partnerId/organizations/:organizationId': async () => {
         const x = (await t.call(admin, 'POST', `${P}/organizations`, { name: 'Walk Org Gone' })).json();
         return { status: (await t.call(admin, 'DELETE', `${P}/organizations/${x.id}`)).statusCode, tenant: p.id };
@@ -114,16 +163,33 @@ describe('writing', () => {
         return { status: (await t.call(admin, 'POST', `${P}/organizations/${x.id}/restore`)).statusCode, tenant: p.id };
       },
       'POST /api/v1/auth/login': async () => ({
-        status: (await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: adminEmail, password: PASSWORD } })).statusCode,
+        status: (
+          await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: adminEmail, password: PASSWORD } })
+        ).statusCode,
         tenant: null,
       }),
-      'POST /api/v1/auth/logout': async () => ({ status: (await t.call(await t.login(acme.email), 'POST', '/api/v1/auth/logout')).statusCode, tenant: acme.partnerId }),
-      'POST /api/v1/partners/:partnerId/audit-events/verify': async () => ({ status: (await t.call(admin, 'POST', `${P}/audit-events/verify`)).statusCode, tenant: p.id }),
-      'POST /api/v1/audit-events/verify': async () => ({ status: (await t.call(admin, 'POST', '/api/v1/audit-events/verify')).statusCode, tenant: null }),
-      'POST /api/v1/partners/:partnerId/roles': async () => ({ status: (await t.call(admin, 'POST', `${P}/roles`, { name: 'Walk Role', permissions: ['sites.view'] })).statusCode, tenant: p.id }),
+      'POST /api/v1/auth/logout': async () => ({
+        status: (await t.call(await t.login(acme.email), 'POST', '/api/v1/auth/logout')).statusCode,
+        tenant: acme.partnerId,
+      }),
+      'POST /api/v1/partners/:partnerId/audit-events/verify': async () => ({
+        status: (await t.call(admin, 'POST', `${P}/audit-events/verify`)).statusCode,
+        tenant: p.id,
+      }),
+      'POST /api/v1/audit-events/verify': async () => ({
+        status: (await t.call(admin, 'POST', '/api/v1/audit-events/verify')).statusCode,
+        tenant: null,
+      }),
+      'POST /api/v1/partners/:partnerId/roles': async () => ({
+        status: (await t.call(admin, 'POST', `${P}/roles`, { name: 'Walk Role', permissions: ['sites.view'] })).statusCode,
+        tenant: p.id,
+      }),
       'PATCH /api/v1/partners/:partnerId/roles/:roleId': async () => {
         const r = (await t.call(admin, 'POST', `${P}/roles`, { name: 'Walk Role 2', permissions: [] })).json();
-        return { status: (await t.call(admin, 'PATCH', `${P}/roles/${r.id}`, { description: 'x', version: r.version })).statusCode, tenant: p.id };
+        return {
+          status: (await t.call(admin, 'PATCH', `${P}/roles/${r.id}`, { description: 'x', version: r.version })).statusCode,
+          tenant: p.id,
+        };
       },
       'DELETE /api/v1/partners/:partnerId/roles/:roleId': async () => {
         const r = (await t.call(admin, 'POST', `${P}/roles`, { name: 'Walk Role 3', permissions: [] })).json();
@@ -132,7 +198,17 @@ describe('writing', () => {
       'POST /api/v1/partners/:partnerId/role-assignments': async () => {
         const { userId } = await walkUser(p.id, 'readonly');
         const roleId = await systemRoleId('technician');
-        return { status: (await t.call(admin, 'POST', `${P}/role-assignments`, { user_id: userId, role_id: roleId, scope_type: 'organization', organization_id: o.id })).statusCode, tenant: p.id };
+        return {
+          status: (
+            await t.call(admin, 'POST', `${P}/role-assignments`, {
+              user_id: userId,
+              role_id: roleId,
+              scope_type: 'organization',
+              organization_id: o.id,
+            })
+          ).statusCode,
+          tenant: p.id,
+        };
       },
       'DELETE /api/v1/partners/:partnerId/role-assignments/:assignmentId': async () => {
         const { assignmentId } = await walkUser(p.id, 'technician');
@@ -141,49 +217,92 @@ describe('writing', () => {
       'POST /api/v1/role-assignments': async () => {
         const { userId } = await walkUser(null, 'readonly');
         const roleId = await systemRoleId('technician');
-        return { status: (await t.call(admin, 'POST', '/api/v1/role-assignments', { user_id: userId, role_id: roleId })).statusCode, tenant: null };
+        return {
+          status: (await t.call(admin, 'POST', '/api/v1/role-assignments', { user_id: userId, role_id: roleId })).statusCode,
+          tenant: null,
+        };
       },
       'DELETE /api/v1/role-assignments/:assignmentId': async () => {
         const { assignmentId } = await walkUser(null, 'readonly');
         return { status: (await t.call(admin, 'DELETE', `/api/v1/role-assignments/${assignmentId}`)).statusCode, tenant: null };
       },
-      'POST /api/v1/me/2fa/setup': async () => ({ status: (await t.call(await t.login(await freshAcmeUser()), 'POST', '/api/v1/me/2fa/setup')).statusCode, tenant: acme.partnerId }),
+      'POST /api/v1/me/2fa/setup': async () => ({
+        status: (await t.call(await t.login(await freshAcmeUser()), 'POST', '/api/v1/me/2fa/setup')).statusCode,
+        tenant: acme.partnerId,
+      }),
       'POST /api/v1/me/2fa/confirm': async () => {
         const s = await t.login(await freshAcmeUser());
         const { secret } = (await t.call(s, 'POST', '/api/v1/me/2fa/setup')).json();
-        return { status: (await t.call(s, 'POST', '/api/v1/me/2fa/confirm', { code: await generate({ secret }) })).statusCode, tenant: acme.partnerId };
+        return {
+          status: (await t.call(s, 'POST', '/api/v1/me/2fa/confirm', { code: await generate({ secret }) })).statusCode,
+          tenant: acme.partnerId,
+        };
       },
       'POST /api/v1/me/2fa/disable': async () => {
         const u = await twoFactorUser();
-        return { status: (await t.call(u.session, 'POST', '/api/v1/me/2fa/disable', { password: PASSWORD })).statusCode, tenant: acme.partnerId };
+        return {
+          status: (await t.call(u.session, 'POST', '/api/v1/me/2fa/disable', { password: PASSWORD })).statusCode,
+          tenant: acme.partnerId,
+        };
       },
       'POST /api/v1/me/2fa/recovery-codes': async () => {
         const u = await twoFactorUser();
-        return { status: (await t.call(u.session, 'POST', '/api/v1/me/2fa/recovery-codes', { password: PASSWORD })).statusCode, tenant: acme.partnerId };
+        return {
+          status: (await t.call(u.session, 'POST', '/api/v1/me/2fa/recovery-codes', { password: PASSWORD })).statusCode,
+          tenant: acme.partnerId,
+        };
       },
       'POST /api/v1/auth/second-factor': async () => {
         const u = await twoFactorUser();
         const pending = await pendingSession(u.email);
-        return { status: (await t.call(pending, 'POST', '/api/v1/auth/second-factor', { recovery_code: u.recoveryCodes[0] })).statusCode, tenant: acme.partnerId };
+        return {
+          status: (await t.call(pending, 'POST', '/api/v1/auth/second-factor', { recovery_code: u.recoveryCodes[0] })).statusCode,
+          tenant: acme.partnerId,
+        };
       },
-      'PUT /api/v1/partners/:partnerId/security': async () => ({ status: (await t.call(admin, 'PUT', `${P}/security`, { require_2fa: false })).statusCode, tenant: p.id }),
+      'PUT /api/v1/partners/:partnerId/security': async () => ({
+        status: (await t.call(admin, 'PUT', `${P}/security`, { require_2fa: false })).statusCode,
+        tenant: p.id,
+      }),
       'DELETE /api/v1/me/sessions/:id': async () => {
         const email = await freshAcmeUser();
         const other = await t.login(email);
-        const id = (await t.call(other, 'GET', '/api/v1/me/sessions')).json().items.find((x: { current: boolean }) => x.current).id;
-        return { status: (await t.call(await t.login(email), 'DELETE', `/api/v1/me/sessions/${id}`)).statusCode, tenant: acme.partnerId };
+        const id = (await t.call(other, 'GET', '/api/v1/me/sessions'))
+          .json()
+          .items.find((x: { current: boolean }) => x.current).id;
+        return {
+          status: (await t.call(await t.login(email), 'DELETE', `/api/v1/me/sessions/${id}`)).statusCode,
+          tenant: acme.partnerId,
+        };
       },
-      'POST /api/v1/me/sessions/revoke-others': async () => ({ status: (await t.call(await t.login(await freshAcmeUser()), 'POST', '/api/v1/me/sessions/revoke-others')).statusCode, tenant: acme.partnerId }),
+      'POST /api/v1/me/sessions/revoke-others': async () => ({
+        status: (await t.call(await t.login(await freshAcmeUser()), 'POST', '/api/v1/me/sessions/revoke-others')).statusCode,
+        tenant: acme.partnerId,
+      }),
       'DELETE /api/v1/me/trusted-devices/:id': async () => {
         const u = await twoFactorUser();
-        const passed = await t.call(await pendingSession(u.email), 'POST', '/api/v1/auth/second-factor', { recovery_code: u.recoveryCodes[0], trust_device: true });
-        const s: Session = { cookie: `crmm_session=${passed.cookies.find((c) => c.name === 'crmm_session')!.value}`, csrf: passed.json().csrf_token, userId: '' };
+        const passed = await t.call(await pendingSession(u.email), 'POST', '/api/v1/auth/second-factor', {
+          recovery_code: u.recoveryCodes[0],
+          trust_device: true,
+        });
+        const s: Session = {
+          cookie: `crmm_session=${passed.cookies.find((c) => c.name === 'crmm_session')!.value}`,
+          csrf: passed.json().csrf_token,
+          userId: '',
+        };
         const id = (await t.call(s, 'GET', '/api/v1/me/trusted-devices')).json().items[0].id;
         return { status: (await t.call(s, 'DELETE', `/api/v1/me/trusted-devices/${id}`)).statusCode, tenant: acme.partnerId };
       },
-      'PATCH /api/v1/partners/:partnerId/sso': async () => ({ status: (await t.call(admin, 'PATCH', `${P}/sso`, { version: 0, issuer_url: 'https://idp.walk.test', client_id: 'walk' })).statusCode, tenant: p.id }),
+      'PATCH /api/v1/partners/:partnerId/sso': async () => ({
+        status: (await t.call(admin, 'PATCH', `${P}/sso`, { version: 0, issuer_url: 'https://idp.walk.test', client_id: 'walk' }))
+          .statusCode,
+        tenant: p.id,
+      }),
       // Discovery only: nothing reachable, so the test reports the failure (and is audited all the same).
-      'POST /api/v1/partners/:partnerId/sso/test': async () => ({ status: (await t.call(admin, 'POST', `${P}/sso/test`, { issuer_url: 'http://127.0.0.1:9' })).statusCode, tenant: p.id }),
+      'POST /api/v1/partners/:partnerId/sso/test': async () => ({
+        status: (await t.call(admin, 'POST', `${P}/sso/test`, { issuer_url: 'http://127.0.0.1:9' })).statusCode,
+        tenant: p.id,
+      }),
       'POST /api/v1/auth/sso/discover': async () => {
         // Set up behind the API (no audit event of its own), so the one counted is the discovery's.
         const x = (await t.call(admin, 'POST', '/api/v1/partners', { name: 'Walk SSO' })).json();
@@ -192,32 +311,75 @@ describe('writing', () => {
           [x.id, await systemRoleId('technician')],
         );
         await t.database.ownerQuery(`insert into sso_domains (domain, tenant_id) values ('sso-walk.test', $1)`, [x.id]);
-        return { status: (await t.app.inject({ method: 'POST', url: '/api/v1/auth/sso/discover', payload: { email: 'someone@sso-walk.test' } })).statusCode, tenant: x.id };
+        return {
+          status: (
+            await t.app.inject({ method: 'POST', url: '/api/v1/auth/sso/discover', payload: { email: 'someone@sso-walk.test' } })
+          ).statusCode,
+          tenant: x.id,
+        };
       },
       'POST /api/v1/me/api-keys': async () => ({
-        status: (await t.call(admin, 'POST', '/api/v1/me/api-keys', { name: 'Walk key', permissions: ['partners.view'], scope_type: 'platform' })).statusCode,
+        status: (
+          await t.call(admin, 'POST', '/api/v1/me/api-keys', {
+            name: 'Walk key',
+            permissions: ['partners.view'],
+            scope_type: 'platform',
+          })
+        ).statusCode,
         tenant: null,
       }),
       'DELETE /api/v1/me/api-keys/:keyId': async () => {
-        const k = (await t.call(admin, 'POST', '/api/v1/me/api-keys', { name: 'Walk key 2', permissions: ['partners.view'], scope_type: 'platform' })).json();
+        const k = (
+          await t.call(admin, 'POST', '/api/v1/me/api-keys', {
+            name: 'Walk key 2',
+            permissions: ['partners.view'],
+            scope_type: 'platform',
+          })
+        ).json();
         return { status: (await t.call(admin, 'DELETE', `/api/v1/me/api-keys/${k.id}`)).statusCode, tenant: null };
       },
       'DELETE /api/v1/partners/:partnerId/api-keys/:keyId': async () => {
-        const k = (await t.call(acme.session, 'POST', '/api/v1/me/api-keys', { name: 'Walk key 3', permissions: ['sites.view'], scope_type: 'partner' })).json();
-        return { status: (await t.call(admin, 'DELETE', `/api/v1/partners/${acme.partnerId}/api-keys/${k.id}`)).statusCode, tenant: acme.partnerId };
+        const k = (
+          await t.call(acme.session, 'POST', '/api/v1/me/api-keys', {
+            name: 'Walk key 3',
+            permissions: ['sites.view'],
+            scope_type: 'partner',
+          })
+        ).json();
+        return {
+          status: (await t.call(admin, 'DELETE', `/api/v1/partners/${acme.partnerId}/api-keys/${k.id}`)).statusCode,
+          tenant: acme.partnerId,
+        };
       },
       // Users (IAM1): links are issued behind the API here; the mail round trip is in users.test.ts.
       'POST /api/v1/partners/:partnerId/users/invitations': async () => ({
-        status: (await t.call(admin, 'POST', `${P}/users/invitations`, { email: `walk-inv-${rnd()}@walk.test`, name: 'Walk Invite', role_id: await systemRoleId('readonly'), scope_type: 'partner' })).statusCode,
+        status: (
+          await t.call(admin, 'POST', `${P}/users/invitations`, {
+            email: `walk-inv-${rnd()}@walk.test`,
+            name: 'Walk Invite',
+            role_id: await systemRoleId('readonly'),
+            scope_type: 'partner',
+          })
+        ).statusCode,
         tenant: p.id,
       }),
       'POST /api/v1/partners/:partnerId/users/:userId/resend-invitation': async () => {
-        const u = (await t.call(admin, 'POST', `${P}/users/invitations`, { email: `walk-inv-${rnd()}@walk.test`, name: 'Walk Resend', role_id: await systemRoleId('readonly'), scope_type: 'partner' })).json();
+        const u = (
+          await t.call(admin, 'POST', `${P}/users/invitations`, {
+            email: `walk-inv-${rnd()}@walk.test`,
+            name: 'Walk Resend',
+            role_id: await systemRoleId('readonly'),
+            scope_type: 'partner',
+          })
+        ).json();
         return { status: (await t.call(admin, 'POST', `${P}/users/${u.id}/resend-invitation`)).statusCode, tenant: p.id };
       },
       'PATCH /api/v1/partners/:partnerId/users/:userId': async () => {
         const { userId } = await walkUser(p.id, 'readonly');
-        return { status: (await t.call(admin, 'PATCH', `${P}/users/${userId}`, { name: 'Walk Renamed', version: 1 })).statusCode, tenant: p.id };
+        return {
+          status: (await t.call(admin, 'PATCH', `${P}/users/${userId}`, { name: 'Walk Renamed', version: 1 })).statusCode,
+          tenant: p.id,
+        };
       },
       'POST /api/v1/partners/:partnerId/users/:userId/suspend': async () => {
         const { userId } = await walkUser(p.id, 'readonly');
@@ -233,24 +395,70 @@ describe('writing', () => {
         return { status: (await t.call(admin, 'DELETE', `${P}/users/${userId}`)).statusCode, tenant: p.id };
       },
       'POST /api/v1/auth/invitations/:token/accept': async () => {
-        const u = (await t.call(admin, 'POST', `${P}/users/invitations`, { email: `walk-inv-${rnd()}@walk.test`, name: 'Walk Accept', role_id: await systemRoleId('readonly'), scope_type: 'partner' })).json();
-        const { token } = await t.database.db.withTenant(p.id, (tx) => userTokensRepo.issue(tx, { userId: u.id, tenantId: p.id, purpose: 'invitation', createdBy: null, validMinutes: 60 }));
-        return { status: (await t.app.inject({ method: 'POST', url: `/api/v1/auth/invitations/${token}/accept`, payload: { password: PASSWORD } })).statusCode, tenant: p.id };
+        const u = (
+          await t.call(admin, 'POST', `${P}/users/invitations`, {
+            email: `walk-inv-${rnd()}@walk.test`,
+            name: 'Walk Accept',
+            role_id: await systemRoleId('readonly'),
+            scope_type: 'partner',
+          })
+        ).json();
+        const { token } = await t.database.db.withTenant(p.id, (tx) =>
+          userTokensRepo.issue(tx, { userId: u.id, tenantId: p.id, purpose: 'invitation', createdBy: null, validMinutes: 60 }),
+        );
+        return {
+          status: (
+            await t.app.inject({
+              method: 'POST',
+              url: `/api/v1/auth/invitations/${token}/accept`,
+              payload: { password: PASSWORD },
+            })
+          ).statusCode,
+          tenant: p.id,
+        };
       },
       'POST /api/v1/auth/password-reset': async () => ({
-        status: (await t.app.inject({ method: 'POST', url: '/api/v1/auth/password-reset', payload: { email: await freshAcmeUser() } })).statusCode,
+        status: (
+          await t.app.inject({ method: 'POST', url: '/api/v1/auth/password-reset', payload: { email: await freshAcmeUser() } })
+        ).statusCode,
         tenant: acme.partnerId,
       }),
       'POST /api/v1/auth/password-reset/:token': async () => {
         const { userId } = await walkUser(acme.partnerId, 'readonly');
-        const { token } = await t.database.db.withTenant(acme.partnerId, (tx) => userTokensRepo.issue(tx, { userId, tenantId: acme.partnerId, purpose: 'password_reset', createdBy: null, validMinutes: 60 }));
-        return { status: (await t.app.inject({ method: 'POST', url: `/api/v1/auth/password-reset/${token}`, payload: { new_password: 'walk new passphrase' } })).statusCode, tenant: acme.partnerId };
+        const { token } = await t.database.db.withTenant(acme.partnerId, (tx) =>
+          userTokensRepo.issue(tx, {
+            userId,
+            tenantId: acme.partnerId,
+            purpose: 'password_reset',
+            createdBy: null,
+            validMinutes: 60,
+          }),
+        );
+        return {
+          status: (
+            await t.app.inject({
+              method: 'POST',
+              url: `/api/v1/auth/password-reset/${token}`,
+              payload: { new_password: 'walk new passphrase' },
+            })
+          ).statusCode,
+          tenant: acme.partnerId,
+        };
       },
       'POST /api/v1/me/password': async () => ({
-        status: (await t.call(await t.login(await freshAcmeUser()), 'POST', '/api/v1/me/password', { current_password: PASSWORD, new_password: 'walk new passphrase' })).statusCode,
+        status: (
+          await t.call(await t.login(await freshAcmeUser()), 'POST', '/api/v1/me/password', {
+            current_password: PASSWORD,
+            new_password: 'walk new passphrase',
+          })
+        ).statusCode,
         tenant: acme.partnerId,
       }),
-      'PATCH /api/v1/me': async () => ({ status: (await t.call(await t.login(await freshAcmeUser()), 'PATCH', '/api/v1/me', { name: 'Walk Me', version: 1 })).statusCode, tenant: acme.partnerId }),
+      'PATCH /api/v1/me': async () => ({
+        status: (await t.call(await t.login(await freshAcmeUser()), 'PATCH', '/api/v1/me', { name: 'Walk Me', version: 1 }))
+          .statusCode,
+        tenant: acme.partnerId,
+      }),
     };
     const writes = t.app.routeTable.filter((r) => r.url.startsWith('/api/') && !['GET', 'HEAD', 'OPTIONS'].includes(r.method));
     expect(writes.length).toBeGreaterThan(10);
@@ -261,13 +469,20 @@ describe('writing', () => {
       const maxBefore = await t.database.ownerQuery<{ id: number | null }>('select max(id)::int as id from audit_events');
       const { status, tenant } = await example!();
       expect(status, key).toBeLessThan(300);
-      const written = await t.database.ownerQuery('select 1 from audit_events where id > $1 and tenant_id is not distinct from $2', [maxBefore[0]!.id ?? 0, tenant]);
+      const written = await t.database.ownerQuery(
+        'select 1 from audit_events where id > $1 and tenant_id is not distinct from $2',
+        [maxBefore[0]!.id ?? 0, tenant],
+      );
       expect(written.length, `${key} wrote no audit event`).toBeGreaterThan(0);
     }
   });
 
   it('records failed sign-ins without the password', async () => {
-    await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: acme.email, password: 'guess-123-secret' } });
+    await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: acme.email, password: 'guess-123-secret' },
+    });
     const failed = (await events(acme.partnerId)).filter((e) => e.action === 'auth.login_failed');
     expect(failed.at(-1)).toMatchObject({ actor_label: acme.email, after: { reason: 'wrong password' } });
     const all = JSON.stringify(await t.database.ownerQuery('select * from audit_events'));
@@ -284,7 +499,11 @@ describe('writing', () => {
     );
     const [e] = (await events(acme.partnerId)).filter((x) => x.action === 'test.scrub');
     expect(e!.after).toEqual({
-      key: 'owner', name: 'Owner', api_key: '[redacted]', client_secret: '[redacted]', nested: { password: '[redacted]', totp_seed: '[redacted]' },
+      key: 'owner',
+      name: 'Owner',
+      api_key: '[redacted]',
+      client_secret: '[redacted]',
+      nested: { password: '[redacted]', totp_seed: '[redacted]' },
     });
   });
 
@@ -304,10 +523,12 @@ describe('writing', () => {
 describe('tamper evidence', () => {
   it('the runtime role can neither edit nor delete audit events', async () => {
     const k = t.database.db;
-    await expect(k.withTenant(acme.partnerId, (tx) => tx.updateTable('audit_events').set({ action: 'nothing.happened' }).execute())).rejects.toThrow(
+    await expect(
+      k.withTenant(acme.partnerId, (tx) => tx.updateTable('audit_events').set({ action: 'nothing.happened' }).execute()),
+    ).rejects.toThrow(/permission denied/);
+    await expect(k.withTenant(acme.partnerId, (tx) => tx.deleteFrom('audit_events').execute())).rejects.toThrow(
       /permission denied/,
     );
-    await expect(k.withTenant(acme.partnerId, (tx) => tx.deleteFrom('audit_events').execute())).rejects.toThrow(/permission denied/);
   });
 
   it('verification finds an edited and a deleted event', async () => {
@@ -324,12 +545,16 @@ describe('tamper evidence', () => {
       `select seq from audit_events where tenant_id = $1 and action = 'organization.create' order by seq limit 1 offset 1`,
       [other.partnerId],
     );
-    await t.database.ownerQuery(`update audit_events set actor_label = 'someone-else@x.test' where tenant_id = $1 and seq = $2`, [other.partnerId, victim!.seq]);
+    await t.database.ownerQuery(`update audit_events set actor_label = 'someone-else@x.test' where tenant_id = $1 and seq = $2`, [
+      other.partnerId,
+      victim!.seq,
+    ]);
     const edited = (await verify()).json();
     expect(edited).toMatchObject({ valid: false, first_invalid_seq: victim!.seq });
 
     const second = await t.createPartnerWithUser('Delete Co');
-    for (const name of ['A', 'B']) await t.call(second.session, 'POST', `/api/v1/partners/${second.partnerId}/organizations`, { name });
+    for (const name of ['A', 'B'])
+      await t.call(second.session, 'POST', `/api/v1/partners/${second.partnerId}/organizations`, { name });
     const [gone] = await t.database.ownerQuery<{ seq: number }>(
       `delete from audit_events where tenant_id = $1 and seq = 2 returning seq`,
       [second.partnerId],
@@ -353,7 +578,9 @@ describe('reading', () => {
     const sites = (await t.call(acme.session, 'GET', `${url}?action=site.`)).json();
     expect(sites.items.length).toBeGreaterThan(0);
     expect(sites.items.every((e: { action: string }) => e.action.startsWith('site.'))).toBe(true);
-    const byActor = (await t.call(acme.session, 'GET', `${url}?actor=${encodeURIComponent(acme.email)}&action=organization.update`)).json();
+    const byActor = (
+      await t.call(acme.session, 'GET', `${url}?actor=${encodeURIComponent(acme.email)}&action=organization.update`)
+    ).json();
     expect(byActor.items.every((e: { actor_label: string }) => e.actor_label === acme.email)).toBe(true);
 
     const reads = (await events(acme.partnerId)).filter((e) => e.action === 'audit.read');
@@ -363,10 +590,18 @@ describe('reading', () => {
 
   it('exports CSV with formula cells neutralised', async () => {
     await t.database.db.withTenant(acme.partnerId, (tx) =>
-      tx.insertInto('audit_events').values({
-        tenant_id: acme.partnerId, seq: 0, prev_hash: Buffer.alloc(0), hash: Buffer.alloc(0),
-        actor_type: 'system', actor_label: '=HYPERLINK("http://evil.example","click")', action: 'test.formula',
-      }).execute(),
+      tx
+        .insertInto('audit_events')
+        .values({
+          tenant_id: acme.partnerId,
+          seq: 0,
+          prev_hash: Buffer.alloc(0),
+          hash: Buffer.alloc(0),
+          actor_type: 'system',
+          actor_label: '=HYPERLINK("http://evil.example","click")',
+          action: 'test.formula',
+        })
+        .execute(),
     );
     const res = await t.call(acme.session, 'GET', `/api/v1/partners/${acme.partnerId}/audit-events/export?action=test.formula`);
     expect(res.statusCode).toBe(200);

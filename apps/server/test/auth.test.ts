@@ -43,7 +43,13 @@ describe('sign-in', () => {
     const secure = await createTestApp({ config: testConfig({ publicUrl: 'https://rmm.example.com' }) });
     try {
       const email = `s@secure.test`;
-      await createUserWithPassword(secure.database.db, { email, name: 'S', password: PASSWORD, partnerId: null, roleKey: 'owner' });
+      await createUserWithPassword(secure.database.db, {
+        email,
+        name: 'S',
+        password: PASSWORD,
+        partnerId: null,
+        roleKey: 'owner',
+      });
       const res = await secure.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password: PASSWORD } });
       expect(res.cookies.find((c) => c.name === 'crmm_session')!.secure).toBe(true);
       expect(res.headers['strict-transport-security']).toContain('max-age=');
@@ -103,7 +109,11 @@ describe('sign-in', () => {
         });
         expect(res.statusCode).toBe(401);
       }
-      const res = await ipApp.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'other@victim.test', password: 'x' } });
+      const res = await ipApp.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email: 'other@victim.test', password: 'x' },
+      });
       expect(res.statusCode).toBe(429);
     } finally {
       await ipApp.close();
@@ -115,15 +125,23 @@ describe('sign-in', () => {
     try {
       for (let i = 0; i < LIMITS.ip; i++) {
         await proxied.app.inject({
-          method: 'POST', url: '/api/v1/auth/login', payload: { email: `a${i}@x.test`, password: 'x' },
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          payload: { email: `a${i}@x.test`, password: 'x' },
           headers: { 'x-forwarded-for': '198.51.100.7' },
         });
       }
       const sameClient = await proxied.app.inject({
-        method: 'POST', url: '/api/v1/auth/login', payload: { email: 'b@x.test', password: 'x' }, headers: { 'x-forwarded-for': '198.51.100.7' },
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email: 'b@x.test', password: 'x' },
+        headers: { 'x-forwarded-for': '198.51.100.7' },
       });
       const otherClient = await proxied.app.inject({
-        method: 'POST', url: '/api/v1/auth/login', payload: { email: 'b@x.test', password: 'x' }, headers: { 'x-forwarded-for': '198.51.100.8' },
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email: 'b@x.test', password: 'x' },
+        headers: { 'x-forwarded-for': '198.51.100.8' },
       });
       expect(sameClient.statusCode).toBe(429);
       expect(otherClient.statusCode).toBe(401);
@@ -138,7 +156,10 @@ describe('sessions', () => {
     const email = await newUser();
     const first = await t.login(email);
     const second = await t.app.inject({
-      method: 'POST', url: '/api/v1/auth/login', payload: { email, password: PASSWORD }, headers: { cookie: first.cookie },
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email, password: PASSWORD },
+      headers: { cookie: first.cookie },
     });
     expect(second.statusCode).toBe(200);
     expect((await t.call(first, 'GET', '/api/v1/auth/session')).statusCode).toBe(401);
@@ -177,7 +198,9 @@ describe('sessions', () => {
   it('store only a hash of the token', async () => {
     const s = await t.login(await newUser());
     const token = s.cookie.split('=')[1]!;
-    const rows = await t.database.ownerQuery<{ token_hash: Buffer }>('select token_hash from sessions where user_id = $1', [s.userId]);
+    const rows = await t.database.ownerQuery<{ token_hash: Buffer }>('select token_hash from sessions where user_id = $1', [
+      s.userId,
+    ]);
     expect(rows.length).toBe(1);
     expect(rows[0]!.token_hash.toString('base64url')).not.toBe(token);
     expect(rows[0]!.token_hash.includes(Buffer.from(token))).toBe(false);

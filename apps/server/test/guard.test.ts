@@ -56,9 +56,26 @@ describe('default deny', () => {
 
 describe('paths', () => {
   const setupVariants = [
-    '/setup', '/SETUP', '/Setup/', '/setup/', '//setup', '/setup;x', '/%73etup', '/%2e/setup', '/./setup', '/a/../setup',
-    '/api/v1/setup', '/api/v1/SETUP', '/api//v1/setup', '/api/v1/%2e%2e/v1/setup', '/api/v1/setup;jsessionid=1',
-    '/api/v1/auth/setup', '/api/v1/auth/register', '/api/v1/users', '/install', '/wizard',
+    '/setup',
+    '/SETUP',
+    '/Setup/',
+    '/setup/',
+    '//setup',
+    '/setup;x',
+    '/%73etup',
+    '/%2e/setup',
+    '/./setup',
+    '/a/../setup',
+    '/api/v1/setup',
+    '/api/v1/SETUP',
+    '/api//v1/setup',
+    '/api/v1/%2e%2e/v1/setup',
+    '/api/v1/setup;jsessionid=1',
+    '/api/v1/auth/setup',
+    '/api/v1/auth/register',
+    '/api/v1/users',
+    '/install',
+    '/wizard',
   ];
 
   it('there is no first-run setup endpoint under any path variant', async () => {
@@ -75,10 +92,21 @@ describe('paths', () => {
   it('variants of a protected path never get past the guard', async () => {
     const p = acme.partnerId;
     const variants = [
-      '/api/v1//partners', '/API/v1/partners', '/api/V1/partners', '/api/v1/Partners', '/api/v1/partners/', '/api/v1/partners;x',
-      '/api/v1/./partners', '/api/v1/%2e/partners', '/api/v1/x/../partners', `/api/v1/partners/${p}/organizations%2f`,
-      `/api/v1/partners/${p}//organizations`, `/api/v1/partners/${p.toUpperCase()}/organizations`, '/api/v1/partners%00',
-      '/api/v1/partners?x=1#frag', '/%61pi/v1/partners',
+      '/api/v1//partners',
+      '/API/v1/partners',
+      '/api/V1/partners',
+      '/api/v1/Partners',
+      '/api/v1/partners/',
+      '/api/v1/partners;x',
+      '/api/v1/./partners',
+      '/api/v1/%2e/partners',
+      '/api/v1/x/../partners',
+      `/api/v1/partners/${p}/organizations%2f`,
+      `/api/v1/partners/${p}//organizations`,
+      `/api/v1/partners/${p.toUpperCase()}/organizations`,
+      '/api/v1/partners%00',
+      '/api/v1/partners?x=1#frag',
+      '/%61pi/v1/partners',
     ];
     for (const url of variants) {
       const res = await t.app.inject({ method: 'GET', url });
@@ -91,8 +119,15 @@ describe('paths', () => {
   it('static files cannot escape the dashboard folder', async () => {
     expect((await t.app.inject({ method: 'GET', url: '/assets/app.js' })).body).toBe('console.log(1)');
     for (const url of [
-      '/../secret.txt', '/..%2fsecret.txt', '/%2e%2e/secret.txt', '/%2e%2e%2fsecret.txt', '/assets/../../secret.txt',
-      '/assets/..%2f..%2fsecret.txt', '/..\\secret.txt', '/%252e%252e/secret.txt', '/assets/%2e%2e/%2e%2e/secret.txt',
+      '/../secret.txt',
+      '/..%2fsecret.txt',
+      '/%2e%2e/secret.txt',
+      '/%2e%2e%2fsecret.txt',
+      '/assets/../../secret.txt',
+      '/assets/..%2f..%2fsecret.txt',
+      '/..\\secret.txt',
+      '/%252e%252e/secret.txt',
+      '/assets/%2e%2e/%2e%2e/secret.txt',
     ]) {
       const res = await t.app.inject({ method: 'GET', url });
       expect(res.body, url).not.toContain('TOP-SECRET');
@@ -117,7 +152,10 @@ describe('browser protections', () => {
     expect(evil.statusCode).toBe(403);
     expect(evil.json().error.code).toBe('origin_refused');
     const loginEvil = await t.app.inject({
-      method: 'POST', url: '/api/v1/auth/login', payload: { email: acme.email, password: 'x' }, headers: { origin: 'https://evil.example' },
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: acme.email, password: 'x' },
+      headers: { origin: 'https://evil.example' },
     });
     expect(loginEvil.statusCode).toBe(403);
     const same = await t.call(acme.session, 'POST', url, { name: 'From here' }, { origin: 'http://localhost:3000' });

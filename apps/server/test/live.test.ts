@@ -26,7 +26,9 @@ function connect(session: Session | null, origin: string | null): Promise<Opened
     if (origin) headers.origin = origin;
     const socket = new WebSocket(`${base}/api/v1/live`, { headers });
     const first = new Promise((r) => socket.once('message', (d) => r(JSON.parse(d.toString()))));
-    const closed = new Promise<{ code: number; reason: string }>((r) => socket.once('close', (code, reason) => r({ code, reason: reason.toString() })));
+    const closed = new Promise<{ code: number; reason: string }>((r) =>
+      socket.once('close', (code, reason) => r({ code, reason: reason.toString() })),
+    );
     socket.once('open', () => resolve({ socket, first, closed }));
     socket.once('unexpected-response', (req, res) => {
       req.destroy(); // ws leaves a refused upgrade's connection to us

@@ -56,7 +56,12 @@ describe('without SMTP_URL', () => {
     const p = await t.createPartnerWithUser('Laptop MSP');
     const [role] = await t.database.ownerQuery<{ id: string }>(`select id from roles where key = 'readonly'`);
     const email = 'laptop-user@example.test';
-    const res = await t.call(p.session, 'POST', `/api/v1/partners/${p.partnerId}/users/invitations`, { email, name: 'Laptop', role_id: role!.id, scope_type: 'partner' });
+    const res = await t.call(p.session, 'POST', `/api/v1/partners/${p.partnerId}/users/invitations`, {
+      email,
+      name: 'Laptop',
+      role_id: role!.id,
+      scope_type: 'partner',
+    });
     expect(res.statusCode).toBe(201);
     expect(res.json().invitation_sent).toBe(true);
     const line = captured.lines.find((l) => l.mail?.to === email)!;
@@ -64,7 +69,11 @@ describe('without SMTP_URL', () => {
     expect(line.link).toMatch(/^http:\/\/localhost:3000\/invite\/[A-Za-z0-9_-]{43}$/);
     expect(line.msg).toContain(line.link!);
     const token = line.link!.split('/').pop()!;
-    const accepted = await t.app.inject({ method: 'POST', url: `/api/v1/auth/invitations/${token}/accept`, payload: { password: PASSWORD } });
+    const accepted = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/auth/invitations/${token}/accept`,
+      payload: { password: PASSWORD },
+    });
     expect(accepted.statusCode).toBe(200);
   });
 });
@@ -80,7 +89,12 @@ describe('the SMTP mailer', () => {
     const { log } = capturingLog();
     const mailer = createMailer({ smtpUrl: smtp.url, smtpFrom: 'Ops <ops@example.test>' }, log);
     try {
-      await mailer.send({ to: 'someone@example.test', subject: 'Hello\r\nBcc: evil@example.test', paragraphs: ['Dear <b>you</b> & co'], action: { label: 'Open', url: 'https://rmm.example.test/x?a=1&b=2' } });
+      await mailer.send({
+        to: 'someone@example.test',
+        subject: 'Hello\r\nBcc: evil@example.test',
+        paragraphs: ['Dear <b>you</b> & co'],
+        action: { label: 'Open', url: 'https://rmm.example.test/x?a=1&b=2' },
+      });
     } finally {
       mailer.close();
     }
@@ -100,7 +114,14 @@ describe('the SMTP mailer', () => {
     const wrong = smtp.url.replace('mail-secret', 'wrong-secret');
     const mailer = createMailer({ smtpUrl: wrong, smtpFrom: 'Ops <ops@example.test>' }, log);
     try {
-      await expect(mailer.send({ to: 'x@example.test', subject: 'S', paragraphs: ['p'], action: { label: 'Go', url: 'https://rmm.example.test/invite/SECRET-TOKEN' } })).rejects.toThrow(/did not accept/);
+      await expect(
+        mailer.send({
+          to: 'x@example.test',
+          subject: 'S',
+          paragraphs: ['p'],
+          action: { label: 'Go', url: 'https://rmm.example.test/invite/SECRET-TOKEN' },
+        }),
+      ).rejects.toThrow(/did not accept/);
     } finally {
       mailer.close();
     }

@@ -45,14 +45,20 @@ it('migrates with a non-superuser owner and runs with the operator’s runtime r
   await asSuperuser(`grant ${RUNTIME_GROUP_ROLE} to ${owner} with admin option`);
   await asSuperuser(`create database ${database} owner ${owner}`);
 
-  const { appUrl, applied } = await provisionDatabase({ ownerUrl: urlFor(owner, 'owner-pw'), appUrl: urlFor(app, 'app-pw'), log: pino({ level: 'silent' }) });
+  const { appUrl, applied } = await provisionDatabase({
+    ownerUrl: urlFor(owner, 'owner-pw'),
+    appUrl: urlFor(app, 'app-pw'),
+    log: pino({ level: 'silent' }),
+  });
   expect(applied.length).toBeGreaterThanOrEqual(8);
 
   const check = new pg.Client({ connectionString: urlFor(owner, 'owner-pw') });
   await check.connect();
   try {
     // system roles got every permission their migrations gave them, RLS notwithstanding
-    const ownerPerms = await check.query(`select count(*)::int as n from role_permissions rp join roles r on r.id = rp.role_id where r.key = 'owner'`);
+    const ownerPerms = await check.query(
+      `select count(*)::int as n from role_permissions rp join roles r on r.id = rp.role_id where r.key = 'owner'`,
+    );
     const catalog = await check.query(`select count(*)::int as n from permissions`);
     expect(ownerPerms.rows[0].n).toBe(catalog.rows[0].n);
     const unforced = await check.query(

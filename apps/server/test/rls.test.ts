@@ -58,14 +58,18 @@ describe('row-level security', () => {
   });
 
   it('inside withTenant only that partner is visible, and writes for another partner are refused', async () => {
-    const seen = await t.database.db.withTenant(a.partnerId, (tx) => tx.selectFrom('organizations').select('tenant_id').execute());
+    const seen = await t.database.db.withTenant(a.partnerId, (tx) =>
+      tx.selectFrom('organizations').select('tenant_id').execute(),
+    );
     expect(new Set(seen.map((r) => r.tenant_id))).toEqual(new Set([a.partnerId]));
     const foreign = await t.database.db.withTenant(a.partnerId, (tx) =>
       tx.selectFrom('sites').selectAll().where('id', '=', b.siteId).execute(),
     );
     expect(foreign).toEqual([]);
     await expect(
-      t.database.db.withTenant(a.partnerId, (tx) => tx.insertInto('organizations').values({ tenant_id: b.partnerId, name: 'Planted' }).execute()),
+      t.database.db.withTenant(a.partnerId, (tx) =>
+        tx.insertInto('organizations').values({ tenant_id: b.partnerId, name: 'Planted' }).execute(),
+      ),
     ).rejects.toThrow(/row-level security/);
     const updated = await t.database.db.withTenant(a.partnerId, (tx) =>
       tx.updateTable('organizations').set({ name: 'Hijacked' }).where('id', '=', b.organizationId).executeTakeFirst(),

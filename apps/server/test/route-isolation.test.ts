@@ -41,7 +41,8 @@ describe('route table', () => {
       const url = fill(route.url, b);
       const res = await t.call(a.session, route.method as 'GET', url, bodies[route.method]);
       expect(res.statusCode, `${route.method} ${url}`).toBe(404);
-      for (const id of [b.partnerId, b.organizationId, b.siteId]) expect(res.body, `${route.method} ${route.url}`).not.toContain(id);
+      for (const id of [b.partnerId, b.organizationId, b.siteId])
+        expect(res.body, `${route.method} ${route.url}`).not.toContain(id);
     }
     // and nothing was changed behind the 404s
     const org = await t.tenancy.getOrganization(b.partnerId, b.organizationId);

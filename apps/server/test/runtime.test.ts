@@ -40,7 +40,12 @@ describe('startServer with DATABASE_URL (external Postgres)', () => {
     database = await createTestDatabase();
     cleanups.push(() => database.drop());
     const dataDir = await tempDir();
-    const env = { DATABASE_URL: database.ownerUrl, CLOUDRMM_DATA_DIR: dataDir, PORT: String(await freePort()), CLOUDRMM_WEB_DIR: '' };
+    const env = {
+      DATABASE_URL: database.ownerUrl,
+      CLOUDRMM_DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      CLOUDRMM_WEB_DIR: '',
+    };
 
     const first = await startServer(loadConfig(env, []), log);
     try {
@@ -56,10 +61,14 @@ describe('startServer with DATABASE_URL (external Postgres)', () => {
       expect(await (await fetch(`${first.url}/readyz`)).json()).toMatchObject({ status: 'ready' });
       const admin = await signIn(first.url, 'admin@localhost', first.admin.generatedPassword!);
       expect(admin.status).toBe(200);
-      const partners = (await (await fetch(`${first.url}/api/v1/partners`, { headers: { cookie: admin.cookie } })).json()) as Page;
+      const partners = (await (
+        await fetch(`${first.url}/api/v1/partners`, { headers: { cookie: admin.cookie } })
+      ).json()) as Page;
       expect(partners.items.map((p: { name: string }) => p.name)).toEqual(['Acme IT']);
       const acmeId = partners.items[0]!.id;
-      const orgs = (await (await fetch(`${first.url}/api/v1/partners/${acmeId}/organizations`, { headers: { cookie: admin.cookie } })).json()) as Page;
+      const orgs = (await (
+        await fetch(`${first.url}/api/v1/partners/${acmeId}/organizations`, { headers: { cookie: admin.cookie } })
+      ).json()) as Page;
       expect(orgs.items.map((o: { name: string; site_count: number }) => [o.name, o.site_count])).toEqual([
         ['Contoso Ltd', 2],
         ['Fabrikam Inc', 3],
@@ -67,7 +76,9 @@ describe('startServer with DATABASE_URL (external Postgres)', () => {
       expect((await signIn(first.url, DEMO_USER_EMAIL, first.demoUser!.password)).status).toBe(200);
 
       // the worker role started its job queue in its own schema
-      const [boss] = await database.ownerQuery(`select count(*)::int as n from information_schema.schemata where schema_name = 'pgboss'`);
+      const [boss] = await database.ownerQuery(
+        `select count(*)::int as n from information_schema.schemata where schema_name = 'pgboss'`,
+      );
       expect(boss).toEqual({ n: 1 });
     } finally {
       await first.stop();
@@ -90,8 +101,12 @@ describe('startServer with DATABASE_URL (external Postgres)', () => {
     cleanups.push(() => db2.drop());
     const dataDir = await tempDir();
     const env = {
-      DATABASE_URL: db2.ownerUrl, CLOUDRMM_DATA_DIR: dataDir, PORT: String(await freePort()), CLOUDRMM_WEB_DIR: '',
-      CLOUDRMM_ADMIN_EMAIL: 'ops@msp.example', CLOUDRMM_ADMIN_PASSWORD: 'a long operator password',
+      DATABASE_URL: db2.ownerUrl,
+      CLOUDRMM_DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      CLOUDRMM_WEB_DIR: '',
+      CLOUDRMM_ADMIN_EMAIL: 'ops@msp.example',
+      CLOUDRMM_ADMIN_PASSWORD: 'a long operator password',
     };
     const server = await startServer(loadConfig(env, ['--no-demo']), log);
     try {
@@ -109,7 +124,12 @@ describe('startServer with DATABASE_URL (external Postgres)', () => {
 describe('startServer with the embedded Postgres', () => {
   it('initialises it under the data folder, and a second start reuses the data', async () => {
     const dataDir = await tempDir();
-    const env = { CLOUDRMM_DATA_DIR: dataDir, PORT: String(await freePort()), CLOUDRMM_PG_PORT: String(await freePort()), CLOUDRMM_WEB_DIR: '' };
+    const env = {
+      CLOUDRMM_DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      CLOUDRMM_PG_PORT: String(await freePort()),
+      CLOUDRMM_WEB_DIR: '',
+    };
     const first = await startServer(loadConfig(env, ['--roles', 'api']), log);
     const password = first.admin.generatedPassword!;
     try {

@@ -44,7 +44,11 @@ it('no planted secret is stored or logged in plaintext', async () => {
   canaries.wrongPassword = 'CANARY-wrong-password-7f3a';
   await t.database.ownerQuery('revoke insert on audit_events from cloudrmm_runtime');
   try {
-    const failed = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: acme.email, password: canaries.wrongPassword } });
+    const failed = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: acme.email, password: canaries.wrongPassword },
+    });
     expect(failed.statusCode).toBe(500);
   } finally {
     await t.database.ownerQuery('grant insert on audit_events to cloudrmm_runtime');
@@ -58,7 +62,9 @@ it('no planted secret is stored or logged in plaintext', async () => {
   const setup = await t.call(acme.session, 'POST', '/api/v1/me/2fa/setup');
   expect(setup.statusCode).toBe(200);
   canaries.totpSeed = setup.json().secret;
-  const confirm = await t.call(acme.session, 'POST', '/api/v1/me/2fa/confirm', { code: await generate({ secret: canaries.totpSeed! }) });
+  const confirm = await t.call(acme.session, 'POST', '/api/v1/me/2fa/confirm', {
+    code: await generate({ secret: canaries.totpSeed! }),
+  });
   expect(confirm.statusCode, confirm.body).toBe(200);
   const codes: string[] = confirm.json().recovery_codes;
   expect(codes.length).toBe(10);
@@ -67,18 +73,27 @@ it('no planted secret is stored or logged in plaintext', async () => {
   // an SSO client secret
   canaries.ssoSecret = 'CANARY-sso-client-secret-91bd';
   const sso = await t.call(acme.session, 'PATCH', `/api/v1/partners/${acme.partnerId}/sso`, {
-    issuer_url: 'https://idp.example.com', client_id: 'cloudrmm', client_secret: canaries.ssoSecret, allowed_domains: ['canary.test'], version: 0,
+    issuer_url: 'https://idp.example.com',
+    client_id: 'cloudrmm',
+    client_secret: canaries.ssoSecret,
+    allowed_domains: ['canary.test'],
+    version: 0,
   });
   expect(sso.statusCode, sso.body).toBe(200);
 
   // an API key, used once
   const key = await t.call(acme.session, 'POST', '/api/v1/me/api-keys', {
-    name: 'canary', permissions: ['organizations.view'], scope_type: 'partner', partner_id: acme.partnerId,
+    name: 'canary',
+    permissions: ['organizations.view'],
+    scope_type: 'partner',
+    partner_id: acme.partnerId,
   });
   expect(key.statusCode, key.body).toBe(201);
   canaries.apiKey = key.json().secret;
   const used = await t.app.inject({
-    method: 'GET', url: `/api/v1/partners/${acme.partnerId}/organizations`, headers: { authorization: `Bearer ${canaries.apiKey}` },
+    method: 'GET',
+    url: `/api/v1/partners/${acme.partnerId}/organizations`,
+    headers: { authorization: `Bearer ${canaries.apiKey}` },
   });
   expect(used.statusCode).toBe(200);
 
@@ -93,7 +108,12 @@ it('no planted secret is stored or logged in plaintext', async () => {
     expect(logs.includes(secret), `${what} in the logs`).toBe(false);
   }
   // and no response ever carries a password hash or a sealed secret
-  for (const url of ['/api/v1/auth/session', `/api/v1/partners/${acme.partnerId}/sso`, '/api/v1/me/api-keys', `/api/v1/partners/${acme.partnerId}/audit-events?limit=500`]) {
+  for (const url of [
+    '/api/v1/auth/session',
+    `/api/v1/partners/${acme.partnerId}/sso`,
+    '/api/v1/me/api-keys',
+    `/api/v1/partners/${acme.partnerId}/audit-events?limit=500`,
+  ]) {
     const res = await t.call(acme.session, 'GET', url);
     expect(res.body, url).not.toMatch(/\$argon2|v1:[0-9a-f]{8}:/);
     for (const [what, secret] of Object.entries(canaries)) expect(res.body.includes(secret), `${what} in ${url}`).toBe(false);

@@ -20,7 +20,14 @@ describe('partners', () => {
     const created = await t.call(admin, 'POST', '/api/v1/partners', { name: '  Globex Services ' });
     expect(created.statusCode).toBe(201);
     const p = created.json();
-    expect(p).toMatchObject({ name: 'Globex Services', slug: 'globex-services', status: 'active', version: 1, deleted_at: null, organization_count: 0 });
+    expect(p).toMatchObject({
+      name: 'Globex Services',
+      slug: 'globex-services',
+      status: 'active',
+      version: 1,
+      deleted_at: null,
+      organization_count: 0,
+    });
 
     const again = await t.call(admin, 'POST', '/api/v1/partners', { name: 'Globex Services' });
     expect(again.json().slug).toBe('globex-services-2');
@@ -95,7 +102,10 @@ describe('organizations and sites', () => {
     expect(restored.statusCode).toBe(200);
     expect(restored.json().deleted_at).toBeNull();
 
-    const edit = await t.call(acme.session, 'PATCH', `${sites}/${site.id}`, { description: 'HQ', version: restored.json().version });
+    const edit = await t.call(acme.session, 'PATCH', `${sites}/${site.id}`, {
+      description: 'HQ',
+      version: restored.json().version,
+    });
     expect(edit.json()).toMatchObject({ description: 'HQ', name: 'Austin' });
   });
 
@@ -119,7 +129,11 @@ describe('organizations and sites', () => {
     expect(listed.items[0].organization_count).toBe(5);
     await t.call(admin, 'DELETE', `${orgs(p.id)}/${(await t.call(admin, 'GET', `${orgs(p.id)}?q=echo`)).json().items[0].id}`);
     expect((await t.call(admin, 'GET', `/api/v1/partners/${p.id}`)).json().organization_count).toBe(4);
-    await t.call(admin, 'POST', `${orgs(p.id)}/${(await t.call(admin, 'GET', `${orgs(p.id)}?q=echo&include_deleted=true`)).json().items[0].id}/restore`);
+    await t.call(
+      admin,
+      'POST',
+      `${orgs(p.id)}/${(await t.call(admin, 'GET', `${orgs(p.id)}?q=echo&include_deleted=true`)).json().items[0].id}/restore`,
+    );
 
     const desc = (await t.call(admin, 'GET', `${orgs(p.id)}?sort=-name&limit=2&include_total=true`)).json();
     expect(desc.items.map((x: { name: string }) => x.name)).toEqual(['echo', 'delta']);

@@ -35,7 +35,12 @@ const sessionSetBy = (res: Answer, before?: Session): Session => ({
 
 /** The password step. A pending answer carries the CSRF token of the pending session. */
 async function passwordStep(email: string, headers: Record<string, string> = {}, app: TestApp = t) {
-  const res = await app.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password: PASSWORD }, headers });
+  const res = await app.app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { email, password: PASSWORD },
+    headers,
+  });
   expect(res.statusCode, res.body).toBe(200);
   const body = res.json();
   return { res, body, session: sessionSetBy(res) };
@@ -63,19 +68,28 @@ const secondFactor = (session: Session, body: Record<string, unknown>, headers: 
   t.call(session, 'POST', '/api/v1/auth/second-factor', body, headers);
 
 /** Lets a test sign in again within the same 30 seconds, when code reuse is not what it is about. */
-const forgetUsedStep = (userId: string) => t.database.ownerQuery('update user_totp set last_used_step = null where user_id = $1', [userId]);
+const forgetUsedStep = (userId: string) =>
+  t.database.ownerQuery('update user_totp set last_used_step = null where user_id = $1', [userId]);
 
 describe('enrolment', () => {
   it('shows an otpauth URI and a QR code, and turns on only after a right code', async () => {
     const { email, id } = await newUser();
     const session = await t.login(email);
     const setup = (await t.call(session, 'POST', '/api/v1/me/2fa/setup')).json();
-    expect(setup.otpauth_uri).toMatch(new RegExp(`^otpauth://totp/CloudRMM:${encodeURIComponent(email)}\\?secret=${setup.secret}&issuer=CloudRMM$`));
+    expect(setup.otpauth_uri).toMatch(
+      new RegExp(`^otpauth://totp/CloudRMM:${encodeURIComponent(email)}\\?secret=${setup.secret}&issuer=CloudRMM$`),
+    );
     expect(setup.qr_code).toMatch(/^data:image\/svg\+xml;base64,/);
     expect(Buffer.from(setup.qr_code.split(',')[1], 'base64').toString()).toContain('<svg');
-    expect((await t.call(session, 'GET', '/api/v1/me/2fa')).json()).toMatchObject({ enabled: false, setup_pending: true, recovery_codes_left: 0 });
+    expect((await t.call(session, 'GET', '/api/v1/me/2fa')).json()).toMatchObject({
+      enabled: false,
+      setup_pending: true,
+      recovery_codes_left: 0,
+    });
 
-    const wrong = await t.call(session, 'POST', '/api/v1/me/2fa/confirm', { code: '000000' === (await codeAt(setup.secret)) ? '111111' : '000000' });
+    const wrong = await t.call(session, 'POST', '/api/v1/me/2fa/confirm', {
+      code: '000000' === (await codeAt(setup.secret)) ? '111111' : '000000',
+    });
     expect(wrong.statusCode).toBe(400);
     expect(wrong.json().error.field).toBe('code');
 
@@ -91,12 +105,17 @@ describe('enrolment', () => {
     // security.md 34: the seed is encrypted (bound to the user), recovery codes are hashes.
     const dump = JSON.stringify(await t.database.ownerQuery('select * from user_totp'));
     expect(dump).not.toContain(setup.secret);
-    const [row] = await t.database.ownerQuery<{ secret_encrypted: string; tenant_id: string }>('select * from user_totp where user_id = $1', [id]);
+    const [row] = await t.database.ownerQuery<{ secret_encrypted: string; tenant_id: string }>(
+      'select * from user_totp where user_id = $1',
+      [id],
+    );
     expect(row!.tenant_id).toBe(acme.partnerId);
     expect(row!.secret_encrypted).toMatch(/^v1:/);
     expect(t.app.ctx.secrets.decrypt(row!.secret_encrypted, `totp:${id}`)).toBe(setup.secret);
     expect(() => t.app.ctx.secrets.decrypt(row!.secret_encrypted, 'totp:someone-else')).toThrow();
-    const everything = JSON.stringify(await t.database.ownerQuery('select r.*, t.* from recovery_codes r, user_totp t where r.user_id = t.user_id'));
+    const everything = JSON.stringify(
+      await t.database.ownerQuery('select r.*, t.* from recovery_codes r, user_totp t where r.user_id = t.user_id'),
+    );
     for (const c of codes) {
       expect(everything).not.toContain(c);
       expect(everything).not.toContain(c.replace(/-/g, ''));
@@ -138,7 +157,10 @@ describe('sign-in with a second factor', () => {
     );
     expect(events.slice(-2)).toEqual([
       expect.objectContaining({ action: 'auth.login', after: expect.objectContaining({ second_factor: 'required' }) }),
-      expect.objectContaining({ action: 'auth.second_factor', after: expect.objectContaining({ method: 'totp', browser_trusted: false }) }),
+      expect.objectContaining({
+        action: 'auth.second_factor',
+        after: expect.objectContaining({ method: 'totp', browser_trusted: false }),
+      }),
     ]);
   });
 
@@ -161,7 +183,8 @@ describe('sign-in with a second factor', () => {
     const { session } = await passwordStep(u.email);
     const right = await codeAt(u.secret, 1);
     const wrong = right === '123456' ? '654321' : '123456';
-    for (let i = 0; i < LIMITS.second_factor_account; i++) expect((await secondFactor(session, { code: wrong })).statusCode).toBe(401);
+    for (let i = 0; i < LIMITS.second_factor_account; i++)
+      expect((await secondFactor(session, { code: wrong })).statusCode).toBe(401);
     const locked = await secondFactor(session, { code: right });
     expect(locked.statusCode).toBe(429);
     expect(locked.json().error.code).toBe('too_many_attempts');
@@ -169,7 +192,10 @@ describe('sign-in with a second factor', () => {
     // a new password sign-in does not reset the count
     const again = (await passwordStep(u.email)).session;
     expect((await secondFactor(again, { recovery_code: u.recoveryCodes[0] })).statusCode).toBe(429);
-    const failures = await t.database.ownerQuery(`select 1 from audit_events where actor_id = $1 and action = 'auth.second_factor_failed'`, [u.id]);
+    const failures = await t.database.ownerQuery(
+      `select 1 from audit_events where actor_id = $1 and action = 'auth.second_factor_failed'`,
+      [u.id],
+    );
     expect(failures.length).toBe(LIMITS.second_factor_account);
   });
 
@@ -244,10 +270,15 @@ describe('a session that knows only the password (walks the route table)', () =>
       .replace(':organizationId', acme.organizationId)
       .replace(':siteId', acme.siteId)
       .replace(/:[A-Za-z]+/g, '00000000-0000-4000-8000-000000000000');
-  const bodies: Record<string, unknown> = { POST: { name: 'Probe' }, PATCH: { name: 'Probe', version: 1 }, PUT: { name: 'Probe' } };
+  const bodies: Record<string, unknown> = {
+    POST: { name: 'Probe' },
+    PATCH: { name: 'Probe', version: 1 },
+    PUT: { name: 'Probe' },
+  };
   const routes = (open: string[]) =>
     t.app.routeTable.filter(
-      (r) => r.url.startsWith('/api/') && r.method !== 'HEAD' && r.permission !== 'public' && !open.includes(`${r.method} ${r.url}`),
+      (r) =>
+        r.url.startsWith('/api/') && r.method !== 'HEAD' && r.permission !== 'public' && !open.includes(`${r.method} ${r.url}`),
     );
 
   it('reaches nothing but the second step and sign-out', async () => {
@@ -267,7 +298,9 @@ describe('a session that knows only the password (walks the route table)', () =>
   it('a session sent to enrolment reaches nothing but setup, confirm and sign-out', async () => {
     const p = await t.createPartnerWithUser();
     await enrol(p.session);
-    expect((await t.call(p.session, 'PUT', `/api/v1/partners/${p.partnerId}/security`, { require_2fa: true })).statusCode).toBe(200);
+    expect((await t.call(p.session, 'PUT', `/api/v1/partners/${p.partnerId}/security`, { require_2fa: true })).statusCode).toBe(
+      200,
+    );
     const { email } = await newUser(p.partnerId);
     const { body, session } = await passwordStep(email);
     expect(body).toMatchObject({ second_factor_required: true, enrolment_required: true });
@@ -400,7 +433,10 @@ describe('trusted browsers', () => {
     expect(off.statusCode, off.body).toBe(204);
     expect((await t.call(other, 'GET', '/api/v1/auth/session')).statusCode).toBe(401);
     expect((await t.call(current, 'GET', '/api/v1/me/2fa')).json()).toMatchObject({ enabled: false, recovery_codes_left: 0 });
-    const revoked = await t.database.ownerQuery<{ revoked_reason: string }>('select revoked_reason from trusted_devices where user_id = $1 order by created_at', [u.id]);
+    const revoked = await t.database.ownerQuery<{ revoked_reason: string }>(
+      'select revoked_reason from trusted_devices where user_id = $1 order by created_at',
+      [u.id],
+    );
     expect(revoked.map((r) => r.revoked_reason)).toEqual(['password changed', 'two-factor sign-in turned off']);
     // without 2FA the password is enough again
     expect((await passwordStep(u.email)).body.user).toBeDefined();
@@ -412,17 +448,28 @@ describe('my sessions', () => {
     const { email } = await newUser();
     const a = await t.login(email);
     const b = await t.login(email);
-    const c = (await t.app.inject({
-      method: 'POST', url: '/api/v1/auth/login', payload: { email, password: PASSWORD }, headers: { 'user-agent': 'Firefox/140 on Linux' },
-    }));
-    const cs: Session = { cookie: `crmm_session=${c.cookies.find((x) => x.name === 'crmm_session')!.value}`, csrf: c.json().csrf_token, userId: c.json().user.id };
+    const c = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email, password: PASSWORD },
+      headers: { 'user-agent': 'Firefox/140 on Linux' },
+    });
+    const cs: Session = {
+      cookie: `crmm_session=${c.cookies.find((x) => x.name === 'crmm_session')!.value}`,
+      csrf: c.json().csrf_token,
+      userId: c.json().user.id,
+    };
 
     const list = await t.call(a, 'GET', '/api/v1/me/sessions');
     expect(list.statusCode).toBe(200);
     const items: { id: string; current: boolean; user_agent: string; state: string; ip: string }[] = list.json().items;
     expect(items).toHaveLength(3);
     expect(items.filter((s) => s.current)).toHaveLength(1);
-    expect(items.find((s) => s.user_agent === 'Firefox/140 on Linux')).toMatchObject({ state: 'active', ip: '127.0.0.1', current: false });
+    expect(items.find((s) => s.user_agent === 'Firefox/140 on Linux')).toMatchObject({
+      state: 'active',
+      ip: '127.0.0.1',
+      current: false,
+    });
     expect(list.body).not.toMatch(/token/);
 
     const bId = (await t.call(b, 'GET', '/api/v1/me/sessions')).json().items.find((s: { current: boolean }) => s.current).id;

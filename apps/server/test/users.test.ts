@@ -19,7 +19,9 @@ let siteX1: string;
 
 beforeAll(async () => {
   smtp = await startTestSmtp();
-  t = await createTestApp({ config: testConfig({ smtpUrl: smtp.url, smtpFrom: 'CloudRMM <no-reply@rmm.example.test>', publicUrl: PUBLIC_URL }) });
+  t = await createTestApp({
+    config: testConfig({ smtpUrl: smtp.url, smtpFrom: 'CloudRMM <no-reply@rmm.example.test>', publicUrl: PUBLIC_URL }),
+  });
   acme = await t.createPartnerWithUser('Acme IT');
   orgX = (await t.tenancy.createOrganization(acme.partnerId, { name: 'X Corp' }, SYSTEM_ACTOR)).id;
   orgY = (await t.tenancy.createOrganization(acme.partnerId, { name: 'Y Corp' }, SYSTEM_ACTOR)).id;
@@ -32,7 +34,8 @@ afterAll(async () => {
 
 const P = () => `/api/v1/partners/${acme.partnerId}`;
 const unique = () => Math.random().toString(36).slice(2, 10);
-const roleId = async (key: string) => (await t.database.ownerQuery<{ id: string }>('select id from roles where key = $1', [key]))[0]!.id;
+const roleId = async (key: string) =>
+  (await t.database.ownerQuery<{ id: string }>('select id from roles where key = $1', [key]))[0]!.id;
 
 function sessionOf(res: LightMyRequestResponse): Session {
   const cookie = res.cookies.find((c) => c.name === 'crmm_session');
@@ -56,7 +59,11 @@ async function userWith(roleKey: SystemRoleKey | { roleId: string }, scope: { or
   const rid = typeof roleKey === 'string' ? await roleId(roleKey) : roleKey.roleId;
   const scope_type = scope.site_id ? 'site' : scope.organization_id ? 'organization' : 'partner';
   const { token } = await invite(acme.session, { email, name: `User ${email}`, role_id: rid, scope_type, ...scope });
-  const res = await t.app.inject({ method: 'POST', url: `/api/v1/auth/invitations/${token}/accept`, payload: { password: PASSWORD } });
+  const res = await t.app.inject({
+    method: 'POST',
+    url: `/api/v1/auth/invitations/${token}/accept`,
+    payload: { password: PASSWORD },
+  });
   expect(res.statusCode, res.body).toBe(200);
   return { ...sessionOf(res), email };
 }
@@ -72,7 +79,9 @@ describe('invitations', () => {
       organization_id: orgX,
     });
     expect(user).toMatchObject({ email: email.toLowerCase(), name: 'Grace Hopper', status: 'invited', invitation_sent: true });
-    expect(user.roles).toEqual([expect.objectContaining({ role_name: 'Technician', scope_type: 'organization', organization_name: 'X Corp' })]);
+    expect(user.roles).toEqual([
+      expect.objectContaining({ role_name: 'Technician', scope_type: 'organization', organization_name: 'X Corp' }),
+    ]);
     expect(user.invitation_expires_at).toBeTruthy();
     const days = (Date.parse(user.invitation_expires_at) - Date.now()) / 86_400_000;
     expect(days).toBeGreaterThan(6.9);
@@ -94,15 +103,25 @@ describe('invitations', () => {
     expect(info.statusCode).toBe(200);
     expect(info.json()).toMatchObject({ email: email.toLowerCase(), name: 'Grace Hopper', partner_name: 'Acme IT' });
 
-    const short = await t.app.inject({ method: 'POST', url: `/api/v1/auth/invitations/${token}/accept`, payload: { password: 'too short' } });
+    const short = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/auth/invitations/${token}/accept`,
+      payload: { password: 'too short' },
+    });
     expect(short.statusCode).toBe(400);
     expect(short.json().error.field).toBe('password');
 
-    const accepted = await t.app.inject({ method: 'POST', url: `/api/v1/auth/invitations/${token}/accept`, payload: { password: NEW_PASSWORD, name: 'Grace B. Hopper' } });
+    const accepted = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/auth/invitations/${token}/accept`,
+      payload: { password: NEW_PASSWORD, name: 'Grace B. Hopper' },
+    });
     expect(accepted.statusCode, accepted.body).toBe(200);
     const cookie = accepted.cookies.find((c) => c.name === 'crmm_session')!;
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' });
-    expect(accepted.json()).toMatchObject({ user: { email: email.toLowerCase(), name: 'Grace B. Hopper', partner_id: acme.partnerId } });
+    expect(accepted.json()).toMatchObject({
+      user: { email: email.toLowerCase(), name: 'Grace B. Hopper', partner_id: acme.partnerId },
+    });
     expect(accepted.json().permissions).toContain('sites.manage');
     expect(accepted.json().permissions).not.toContain('users.manage');
     expect(accepted.body).not.toMatch(/password_hash|\$argon2/);
@@ -113,7 +132,10 @@ describe('invitations', () => {
     expect((await t.call(grace, 'GET', `${P()}/organizations/${orgY}`)).statusCode).toBe(404);
     expect((await t.call(grace, 'POST', `${P()}/organizations`, { name: 'Not hers' })).statusCode).toBe(403);
 
-    const [row] = await t.database.ownerQuery<{ status: string; password_hash: string }>('select status, password_hash from users where id = $1', [user.id]);
+    const [row] = await t.database.ownerQuery<{ status: string; password_hash: string }>(
+      'select status, password_hash from users where id = $1',
+      [user.id],
+    );
     expect(row!.status).toBe('active');
     expect(row!.password_hash).toMatch(/^\$argon2id\$/);
     // …and the same password signs in again.
@@ -122,8 +144,14 @@ describe('invitations', () => {
 
   it('a link works once; unknown links are 404, used and expired ones 410', async () => {
     const email = `once-${unique()}@acme.test`;
-    const { token, user } = await invite(acme.session, { email, name: 'Once', role_id: await roleId('readonly'), scope_type: 'partner' });
-    const accept = () => t.app.inject({ method: 'POST', url: `/api/v1/auth/invitations/${token}/accept`, payload: { password: NEW_PASSWORD } });
+    const { token, user } = await invite(acme.session, {
+      email,
+      name: 'Once',
+      role_id: await roleId('readonly'),
+      scope_type: 'partner',
+    });
+    const accept = () =>
+      t.app.inject({ method: 'POST', url: `/api/v1/auth/invitations/${token}/accept`, payload: { password: NEW_PASSWORD } });
     expect((await accept()).statusCode).toBe(200);
     const again = await accept();
     expect(again.statusCode).toBe(410);
@@ -132,12 +160,26 @@ describe('invitations', () => {
     expect((await t.app.inject({ method: 'GET', url: `/api/v1/auth/invitations/${'x'.repeat(43)}` })).statusCode).toBe(404);
     expect(user.status).toBe('invited');
 
-    const late = await invite(acme.session, { email: `late-${unique()}@acme.test`, name: 'Late', role_id: await roleId('readonly'), scope_type: 'partner' });
-    await t.database.ownerQuery(`update user_tokens set expires_at = now() - interval '1 minute' where user_id = $1`, [late.user.id]);
-    const expired = await t.app.inject({ method: 'POST', url: `/api/v1/auth/invitations/${late.token}/accept`, payload: { password: NEW_PASSWORD } });
+    const late = await invite(acme.session, {
+      email: `late-${unique()}@acme.test`,
+      name: 'Late',
+      role_id: await roleId('readonly'),
+      scope_type: 'partner',
+    });
+    await t.database.ownerQuery(`update user_tokens set expires_at = now() - interval '1 minute' where user_id = $1`, [
+      late.user.id,
+    ]);
+    const expired = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/auth/invitations/${late.token}/accept`,
+      payload: { password: NEW_PASSWORD },
+    });
     expect(expired.statusCode).toBe(410);
     expect(expired.json().error.message).toContain('expired');
-    const [still] = await t.database.ownerQuery<{ status: string; password_hash: string | null }>('select status, password_hash from users where id = $1', [late.user.id]);
+    const [still] = await t.database.ownerQuery<{ status: string; password_hash: string | null }>(
+      'select status, password_hash from users where id = $1',
+      [late.user.id],
+    );
     expect(still).toEqual({ status: 'invited', password_hash: null });
   });
 
@@ -153,22 +195,44 @@ describe('invitations', () => {
     expect((await t.app.inject({ method: 'GET', url: `/api/v1/auth/invitations/${first.token}` })).statusCode).toBe(410);
     const login = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password: NEW_PASSWORD } });
     expect(login.statusCode).toBe(401);
-    expect((await t.app.inject({ method: 'POST', url: `/api/v1/auth/invitations/${second}/accept`, payload: { password: NEW_PASSWORD } })).statusCode).toBe(200);
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: `/api/v1/auth/invitations/${second}/accept`,
+          payload: { password: NEW_PASSWORD },
+        })
+      ).statusCode,
+    ).toBe(200);
     const done = await t.call(acme.session, 'POST', `${P()}/users/${first.user.id}/resend-invitation`);
     expect(done.statusCode).toBe(409);
   });
 
   it('refuses a duplicate email, a foreign organization and a bad email', async () => {
-    const dup = await t.call(acme.session, 'POST', `${P()}/users/invitations`, { email: acme.email.toUpperCase(), name: 'Dup', role_id: await roleId('readonly'), scope_type: 'partner' });
+    const dup = await t.call(acme.session, 'POST', `${P()}/users/invitations`, {
+      email: acme.email.toUpperCase(),
+      name: 'Dup',
+      role_id: await roleId('readonly'),
+      scope_type: 'partner',
+    });
     expect(dup.statusCode).toBe(409);
     expect(dup.json().error.field).toBe('email');
     const other = await t.createPartnerWithUser('Other MSP');
     const foreign = await t.call(acme.session, 'POST', `${P()}/users/invitations`, {
-      email: `f-${unique()}@acme.test`, name: 'Foreign', role_id: await roleId('technician'), scope_type: 'organization', organization_id: other.organizationId,
+      email: `f-${unique()}@acme.test`,
+      name: 'Foreign',
+      role_id: await roleId('technician'),
+      scope_type: 'organization',
+      organization_id: other.organizationId,
     });
     expect(foreign.statusCode).toBe(400);
     expect(foreign.json().error.field).toBe('organization_id');
-    const bad = await t.call(acme.session, 'POST', `${P()}/users/invitations`, { email: 'not an email', name: 'Bad', role_id: await roleId('readonly'), scope_type: 'partner' });
+    const bad = await t.call(acme.session, 'POST', `${P()}/users/invitations`, {
+      email: 'not an email',
+      name: 'Bad',
+      role_id: await roleId('readonly'),
+      scope_type: 'partner',
+    });
     expect(bad.statusCode).toBe(400);
     expect(await t.database.ownerQuery(`select id from users where name in ('Foreign', 'Bad')`)).toEqual([]);
   });
@@ -177,22 +241,53 @@ describe('invitations', () => {
 describe('no escalation (security.md 6)', () => {
   it('nobody invites with a role or at a scope they could not assign; nothing is created', async () => {
     const admin = await userWith('administrator'); // everything except security settings
-    const toOwner = await t.call(admin, 'POST', `${P()}/users/invitations`, { email: `esc-${unique()}@acme.test`, name: 'Would be Owner', role_id: await roleId('owner'), scope_type: 'partner' });
+    const toOwner = await t.call(admin, 'POST', `${P()}/users/invitations`, {
+      email: `esc-${unique()}@acme.test`,
+      name: 'Would be Owner',
+      role_id: await roleId('owner'),
+      scope_type: 'partner',
+    });
     expect(toOwner.statusCode).toBe(403);
     expect(toOwner.json().error.message).toMatch(/security\.manage|sso\.manage/);
 
-    const custom = (await t.call(acme.session, 'POST', `${P()}/roles`, { name: 'Invite Only', permissions: ['users.view', 'users.manage', 'sites.view'] })).json();
+    const custom = (
+      await t.call(acme.session, 'POST', `${P()}/roles`, {
+        name: 'Invite Only',
+        permissions: ['users.view', 'users.manage', 'sites.view'],
+      })
+    ).json();
     const inviter = await userWith({ roleId: custom.id });
-    const wider = await t.call(inviter, 'POST', `${P()}/users/invitations`, { email: `esc-${unique()}@acme.test`, name: 'Would be Tech', role_id: await roleId('technician'), scope_type: 'organization', organization_id: orgX });
+    const wider = await t.call(inviter, 'POST', `${P()}/users/invitations`, {
+      email: `esc-${unique()}@acme.test`,
+      name: 'Would be Tech',
+      role_id: await roleId('technician'),
+      scope_type: 'organization',
+      organization_id: orgX,
+    });
     expect(wider.statusCode).toBe(403);
     expect(await t.database.ownerQuery(`select id from users where name like 'Would be %'`)).toEqual([]);
     // What they hold, they may hand out.
-    const same = await t.call(inviter, 'POST', `${P()}/users/invitations`, { email: `ok-${unique()}@acme.test`, name: 'Same Powers', role_id: custom.id, scope_type: 'site', site_id: siteX1 });
+    const same = await t.call(inviter, 'POST', `${P()}/users/invitations`, {
+      email: `ok-${unique()}@acme.test`,
+      name: 'Same Powers',
+      role_id: custom.id,
+      scope_type: 'site',
+      site_id: siteX1,
+    });
     expect(same.statusCode, same.body).toBe(201);
 
     // A technician may see users but not invite them.
     const tech = await userWith('technician');
-    expect((await t.call(tech, 'POST', `${P()}/users/invitations`, { email: `t-${unique()}@acme.test`, name: 'T', role_id: await roleId('readonly'), scope_type: 'partner' })).statusCode).toBe(403);
+    expect(
+      (
+        await t.call(tech, 'POST', `${P()}/users/invitations`, {
+          email: `t-${unique()}@acme.test`,
+          name: 'T',
+          role_id: await roleId('readonly'),
+          scope_type: 'partner',
+        })
+      ).statusCode,
+    ).toBe(403);
   });
 
   it('nobody suspends or deletes themselves, or someone holding more than they do', async () => {
@@ -220,9 +315,15 @@ describe('suspension and deletion', () => {
     expect(res.json().status).toBe('suspended');
     const after = await t.call(tech, 'GET', `${P()}/organizations`);
     expect(after.statusCode).toBe(401);
-    const [s] = await t.database.ownerQuery<{ revoked_reason: string }>('select revoked_reason from sessions where user_id = $1', [tech.userId]);
+    const [s] = await t.database.ownerQuery<{ revoked_reason: string }>(
+      'select revoked_reason from sessions where user_id = $1',
+      [tech.userId],
+    );
     expect(s!.revoked_reason).toBe('user suspended');
-    expect((await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: tech.email, password: PASSWORD } })).statusCode).toBe(401);
+    expect(
+      (await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: tech.email, password: PASSWORD } }))
+        .statusCode,
+    ).toBe(401);
 
     const back = await t.call(acme.session, 'POST', `${P()}/users/${tech.userId}/reactivate`);
     expect(back.json().status).toBe('active');
@@ -236,7 +337,9 @@ describe('suspension and deletion', () => {
     expect((await t.call(acme.session, 'GET', `${P()}/users/${ro.userId}`)).statusCode).toBe(200); // soft: still readable by id
     const list = (await t.call(acme.session, 'GET', `${P()}/users?limit=500`)).json().items.map((u: { id: string }) => u.id);
     expect(list).not.toContain(ro.userId);
-    const withDeleted = (await t.call(acme.session, 'GET', `${P()}/users?limit=500&include_deleted=true`)).json().items.map((u: { id: string }) => u.id);
+    const withDeleted = (await t.call(acme.session, 'GET', `${P()}/users?limit=500&include_deleted=true`))
+      .json()
+      .items.map((u: { id: string }) => u.id);
     expect(withDeleted).toContain(ro.userId);
     expect((await t.call(acme.session, 'POST', `${P()}/users/${ro.userId}/suspend`)).statusCode).toBe(404);
     await invite(acme.session, { email: ro.email, name: 'Back again', role_id: await roleId('readonly'), scope_type: 'partner' });
@@ -245,10 +348,15 @@ describe('suspension and deletion', () => {
   it('renames with a version; a stale version is 409', async () => {
     const ro = await userWith('readonly');
     const current = (await t.call(acme.session, 'GET', `${P()}/users/${ro.userId}`)).json();
-    const renamed = await t.call(acme.session, 'PATCH', `${P()}/users/${ro.userId}`, { name: 'Renamed', version: current.version });
+    const renamed = await t.call(acme.session, 'PATCH', `${P()}/users/${ro.userId}`, {
+      name: 'Renamed',
+      version: current.version,
+    });
     expect(renamed.statusCode, renamed.body).toBe(200);
     expect(renamed.json()).toMatchObject({ name: 'Renamed', version: current.version + 1 });
-    expect((await t.call(acme.session, 'PATCH', `${P()}/users/${ro.userId}`, { name: 'Again', version: current.version })).statusCode).toBe(409);
+    expect(
+      (await t.call(acme.session, 'PATCH', `${P()}/users/${ro.userId}`, { name: 'Again', version: current.version })).statusCode,
+    ).toBe(409);
   });
 });
 
@@ -257,7 +365,11 @@ describe('passwords', () => {
     const tech = await userWith('technician');
     const other = await t.login(tech.email, PASSWORD);
     const since = smtp.received.length;
-    const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/password-reset', payload: { email: tech.email.toUpperCase() } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/password-reset',
+      payload: { email: tech.email.toUpperCase() },
+    });
     expect(res.statusCode).toBe(202);
     const mail = await smtp.waitFor(tech.email, { since });
     expect(mail.subject).toBe('Reset your CloudRMM password');
@@ -265,22 +377,41 @@ describe('passwords', () => {
     expect(mail.text).toContain(`${PUBLIC_URL}/reset-password/${token}`);
     expect(JSON.stringify(await t.database.ownerQuery('select * from user_tokens'))).not.toContain(token);
 
-    const short = await t.app.inject({ method: 'POST', url: `/api/v1/auth/password-reset/${token}`, payload: { new_password: 'short' } });
+    const short = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/auth/password-reset/${token}`,
+      payload: { new_password: 'short' },
+    });
     expect(short.statusCode).toBe(400);
-    const done = await t.app.inject({ method: 'POST', url: `/api/v1/auth/password-reset/${token}`, payload: { new_password: NEW_PASSWORD } });
+    const done = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/auth/password-reset/${token}`,
+      payload: { new_password: NEW_PASSWORD },
+    });
     expect(done.statusCode, done.body).toBe(204);
     expect((await t.call(tech, 'GET', `${P()}/organizations`)).statusCode).toBe(401);
     expect((await t.call(other, 'GET', `${P()}/organizations`)).statusCode).toBe(401);
-    expect((await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: tech.email, password: PASSWORD } })).statusCode).toBe(401);
+    expect(
+      (await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: tech.email, password: PASSWORD } }))
+        .statusCode,
+    ).toBe(401);
     await t.login(tech.email, NEW_PASSWORD);
-    const reused = await t.app.inject({ method: 'POST', url: `/api/v1/auth/password-reset/${token}`, payload: { new_password: 'yet another passphrase' } });
+    const reused = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/auth/password-reset/${token}`,
+      payload: { new_password: 'yet another passphrase' },
+    });
     expect(reused.statusCode).toBe(410);
   });
 
   it('answers an unknown email exactly as a known one, and sends nothing', async () => {
     const tech = await userWith('technician');
     const since = smtp.received.length;
-    const unknown = await t.app.inject({ method: 'POST', url: '/api/v1/auth/password-reset', payload: { email: `nobody-${unique()}@nowhere.test` } });
+    const unknown = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/password-reset',
+      payload: { email: `nobody-${unique()}@nowhere.test` },
+    });
     const known = await t.app.inject({ method: 'POST', url: '/api/v1/auth/password-reset', payload: { email: tech.email } });
     expect(unknown.statusCode).toBe(known.statusCode);
     expect(unknown.body).toBe(known.body);
@@ -302,7 +433,10 @@ describe('passwords', () => {
   it('changing the password needs the current one and ends the other sessions, not this one', async () => {
     const tech = await userWith('technician');
     const elsewhere = await t.login(tech.email, PASSWORD);
-    const wrong = await t.call(tech, 'POST', '/api/v1/me/password', { current_password: 'not my password', new_password: NEW_PASSWORD });
+    const wrong = await t.call(tech, 'POST', '/api/v1/me/password', {
+      current_password: 'not my password',
+      new_password: NEW_PASSWORD,
+    });
     expect(wrong.statusCode).toBe(400);
     expect(wrong.json().error.field).toBe('current_password');
     const weak = await t.call(tech, 'POST', '/api/v1/me/password', { current_password: PASSWORD, new_password: 'short' });
@@ -329,14 +463,28 @@ describe('the users list (IAM8)', () => {
   it('shows every role with its scope, filters by status, role and search, and pages', async () => {
     const techRole = await roleId('technician');
     const multi = await userWith('technician', { organization_id: orgX });
-    const add = await t.call(acme.session, 'POST', `${P()}/role-assignments`, { user_id: multi.userId, role_id: await roleId('readonly'), scope_type: 'partner' });
+    const add = await t.call(acme.session, 'POST', `${P()}/role-assignments`, {
+      user_id: multi.userId,
+      role_id: await roleId('readonly'),
+      scope_type: 'partner',
+    });
     expect(add.statusCode).toBe(201);
-    const pending = await invite(acme.session, { email: `pending-${unique()}@acme.test`, name: 'Zed Pending', role_id: techRole, scope_type: 'site', site_id: siteX1 });
+    const pending = await invite(acme.session, {
+      email: `pending-${unique()}@acme.test`,
+      name: 'Zed Pending',
+      role_id: techRole,
+      scope_type: 'site',
+      site_id: siteX1,
+    });
 
     const all = (await t.call(acme.session, 'GET', `${P()}/users?limit=500&include_total=true`)).json();
     expect(all.total).toBe(all.items.length);
     const row = all.items.find((u: { id: string }) => u.id === multi.userId);
-    expect(row.roles.map((r: { role_name: string; organization_name: string | null }) => `${r.role_name}/${r.organization_name}`).sort()).toEqual(['ReadOnly/null', 'Technician/X Corp']);
+    expect(
+      row.roles
+        .map((r: { role_name: string; organization_name: string | null }) => `${r.role_name}/${r.organization_name}`)
+        .sort(),
+    ).toEqual(['ReadOnly/null', 'Technician/X Corp']);
     expect(row.last_seen_at === null || typeof row.last_seen_at === 'string').toBe(true);
 
     const invited = (await t.call(acme.session, 'GET', `${P()}/users?status=invited&limit=500`)).json().items;
@@ -348,7 +496,8 @@ describe('the users list (IAM8)', () => {
     expect(techs.every((u: { roles: { role_id: string }[] }) => u.roles.some((r) => r.role_id === techRole))).toBe(true);
     expect(techs.map((u: { id: string }) => u.id)).not.toContain(acme.session.userId);
 
-    const byEmail = (await t.call(acme.session, 'GET', `${P()}/users?q=${encodeURIComponent(multi.email.slice(0, 8))}`)).json().items;
+    const byEmail = (await t.call(acme.session, 'GET', `${P()}/users?q=${encodeURIComponent(multi.email.slice(0, 8))}`)).json()
+      .items;
     expect(byEmail.map((u: { id: string }) => u.id)).toEqual([multi.userId]);
     const byName = (await t.call(acme.session, 'GET', `${P()}/users?q=zed%20pend`)).json().items;
     expect(byName.map((u: { id: string }) => u.id)).toEqual([pending.user.id]);
@@ -365,7 +514,10 @@ describe('the users list (IAM8)', () => {
   it('a viewer holding users.view in one organization sees only the users of that organization', async () => {
     const techX = await userWith('technician', { organization_id: orgX });
     const techY = await userWith('technician', { organization_id: orgY });
-    const seen = (await t.call(techX, 'GET', `${P()}/users?limit=500`)).json().items as { id: string; roles: { organization_id: string | null }[] }[];
+    const seen = (await t.call(techX, 'GET', `${P()}/users?limit=500`)).json().items as {
+      id: string;
+      roles: { organization_id: string | null }[];
+    }[];
     expect(seen.map((u) => u.id)).toContain(techX.userId);
     expect(seen.map((u) => u.id)).not.toContain(techY.userId);
     expect(seen.map((u) => u.id)).not.toContain(acme.session.userId);
@@ -376,7 +528,12 @@ describe('the users list (IAM8)', () => {
   });
 
   it('exports CSV with formula cells neutralised, and audits the export', async () => {
-    const { user } = await invite(acme.session, { email: `csv-${unique()}@acme.test`, name: "=cmd|' /C calc'!A0", role_id: await roleId('readonly'), scope_type: 'partner' });
+    const { user } = await invite(acme.session, {
+      email: `csv-${unique()}@acme.test`,
+      name: "=cmd|' /C calc'!A0",
+      role_id: await roleId('readonly'),
+      scope_type: 'partner',
+    });
     const res = await t.call(acme.session, 'GET', `${P()}/users/export?q=csv-`);
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('text/csv');
@@ -385,14 +542,29 @@ describe('the users list (IAM8)', () => {
     expect(lines[0]).toBe('"name","email","status","roles","last_seen_at","created_at","deleted_at"');
     expect(res.body).toContain(`"'=cmd|' /C calc'!A0","${user.email}","invited","ReadOnly · Acme IT"`);
     expect(res.body).not.toMatch(/(^|,)"=/m);
-    const [event] = await t.database.ownerQuery<{ action: string }>(`select action from audit_events where tenant_id = $1 order by seq desc limit 1`, [acme.partnerId]);
+    const [event] = await t.database.ownerQuery<{ action: string }>(
+      `select action from audit_events where tenant_id = $1 order by seq desc limit 1`,
+      [acme.partnerId],
+    );
     expect(event!.action).toBe('user.export');
   });
 
   it('keeps partners apart: another partner’s user is 404 on every user route', async () => {
     const other = await t.createPartnerWithUser('Far Away MSP');
-    for (const [method, suffix] of [['GET', ''], ['PATCH', ''], ['DELETE', ''], ['POST', '/suspend'], ['POST', '/reactivate'], ['POST', '/resend-invitation']] as const) {
-      const res = await t.call(acme.session, method, `${P()}/users/${other.session.userId}${suffix}`, method === 'PATCH' ? { name: 'Mine', version: 1 } : undefined);
+    for (const [method, suffix] of [
+      ['GET', ''],
+      ['PATCH', ''],
+      ['DELETE', ''],
+      ['POST', '/suspend'],
+      ['POST', '/reactivate'],
+      ['POST', '/resend-invitation'],
+    ] as const) {
+      const res = await t.call(
+        acme.session,
+        method,
+        `${P()}/users/${other.session.userId}${suffix}`,
+        method === 'PATCH' ? { name: 'Mine', version: 1 } : undefined,
+      );
       expect(res.statusCode, `${method} ${suffix}`).toBe(404);
     }
     const list = (await t.call(acme.session, 'GET', `${P()}/users?limit=500&include_deleted=true`)).body;
@@ -402,11 +574,18 @@ describe('the users list (IAM8)', () => {
 
 describe('mail delivery', () => {
   it('a mail the server refuses leaves the user invited, and the answer says it was not sent', async () => {
-    const down = await createTestApp({ config: testConfig({ smtpUrl: 'smtp://mailer:mail-secret@127.0.0.1:9', publicUrl: PUBLIC_URL }) });
+    const down = await createTestApp({
+      config: testConfig({ smtpUrl: 'smtp://mailer:mail-secret@127.0.0.1:9', publicUrl: PUBLIC_URL }),
+    });
     try {
       const p = await down.createPartnerWithUser('Mailless MSP');
       const [r] = await down.database.ownerQuery<{ id: string }>(`select id from roles where key = 'readonly'`);
-      const res = await down.call(p.session, 'POST', `/api/v1/partners/${p.partnerId}/users/invitations`, { email: `nomail-${unique()}@acme.test`, name: 'No Mail', role_id: r!.id, scope_type: 'partner' });
+      const res = await down.call(p.session, 'POST', `/api/v1/partners/${p.partnerId}/users/invitations`, {
+        email: `nomail-${unique()}@acme.test`,
+        name: 'No Mail',
+        role_id: r!.id,
+        scope_type: 'partner',
+      });
       expect(res.statusCode).toBe(201);
       expect(res.json()).toMatchObject({ status: 'invited', invitation_sent: false });
     } finally {
@@ -416,7 +595,13 @@ describe('mail delivery', () => {
 
   it('a user created outside the API (seed, first admin) can reset a password like anyone', async () => {
     const email = `seeded-${unique()}@acme.test`;
-    await createUserWithPassword(t.database.db, { email, name: 'Seeded', password: PASSWORD, partnerId: acme.partnerId, roleKey: 'readonly' });
+    await createUserWithPassword(t.database.db, {
+      email,
+      name: 'Seeded',
+      password: PASSWORD,
+      partnerId: acme.partnerId,
+      roleKey: 'readonly',
+    });
     const since = smtp.received.length;
     await t.app.inject({ method: 'POST', url: '/api/v1/auth/password-reset', payload: { email } });
     expect(linkToken(await smtp.waitFor(email, { since }), 'reset-password')).toBeTruthy();

@@ -80,7 +80,10 @@ export function loadConfig(env: Env = process.env, argv: string[] = process.argv
 
   const rolesRaw = flags.roles ?? env.CLOUDRMM_ROLES ?? ROLES.join(',');
   const roles = new Set<Role>();
-  for (const r of rolesRaw.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const r of rolesRaw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     if ((ROLES as readonly string[]).includes(r)) roles.add(r as Role);
     else problems.push(`CLOUDRMM_ROLES / --roles: unknown role "${r}" (expected ${ROLES.join(', ')})`);
   }
@@ -96,7 +99,8 @@ export function loadConfig(env: Env = process.env, argv: string[] = process.argv
   const adminEmail = env.CLOUDRMM_ADMIN_EMAIL || 'admin@localhost';
   if (!/^[^\s@]+@[^\s@]+$/.test(adminEmail)) problems.push(`CLOUDRMM_ADMIN_EMAIL is not an email address (got "${adminEmail}")`);
   const adminPassword = env.CLOUDRMM_ADMIN_PASSWORD || null;
-  if (adminPassword !== null && adminPassword.length < 12) problems.push('CLOUDRMM_ADMIN_PASSWORD must be at least 12 characters');
+  if (adminPassword !== null && adminPassword.length < 12)
+    problems.push('CLOUDRMM_ADMIN_PASSWORD must be at least 12 characters');
 
   const masterKey = env.CLOUDRMM_MASTER_KEY || null;
   if (masterKey !== null && Buffer.from(masterKey, 'base64').length !== 32) {

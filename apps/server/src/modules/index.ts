@@ -9,4 +9,13 @@ import { twoFactorModule } from './two-factor/index.js';
 import { usersModule } from './users/index.js';
 
 /** The one list of CloudRMM's modules, in registration order. */
-export const modules: CloudRmmModule[] = [authModule, tenancyModule, accessModule, auditModule, twoFactorModule, ssoModule, apiKeysModule, usersModule];
+export const modules: CloudRmmModule[] = [
+  authModule,
+  tenancyModule,
+  accessModule,
+  auditModule,
+  twoFactorModule,
+  ssoModule,
+  apiKeysModule,
+  usersModule,
+];

@@ -26,13 +26,20 @@ export class SecretBox {
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     cipher.setAAD(Buffer.from(context));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return [VERSION, this.keyId, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join(':');
+    return [
+      VERSION,
+      this.keyId,
+      iv.toString('base64url'),
+      cipher.getAuthTag().toString('base64url'),
+      body.toString('base64url'),
+    ].join(':');
   }
 
   decrypt(sealed: string, context: string): string {
     const [version, keyId, iv, tag, body] = sealed.split(':');
     if (version !== VERSION || !iv || !tag || body === undefined) throw new Error('not a CloudRMM encrypted secret');
-    if (keyId !== this.keyId) throw new Error(`secret was encrypted with another master key (${keyId}); set CLOUDRMM_MASTER_KEY to that key`);
+    if (keyId !== this.keyId)
+      throw new Error(`secret was encrypted with another master key (${keyId}); set CLOUDRMM_MASTER_KEY to that key`);
     const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
     decipher.setAAD(Buffer.from(context));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
@@ -46,6 +53,7 @@ export class SecretBox {
  * be given the same CLOUDRMM_MASTER_KEY.
  */
 export async function loadMasterKey(configured: string | null, dataDir: string): Promise<Buffer> {
-  const encoded = configured ?? (await readOrCreateSecretFile(path.join(dataDir, 'master.key'), () => randomBytes(32).toString('base64')));
+  const encoded =
+    configured ?? (await readOrCreateSecretFile(path.join(dataDir, 'master.key'), () => randomBytes(32).toString('base64')));
   return Buffer.from(encoded, 'base64');
 }

@@ -17,15 +17,36 @@ export async function seedDemoData(db: Database, dataDir: string): Promise<{ ema
 
   const acme = await tenancy.createPartner({ name: 'Acme IT' }, SYSTEM_ACTOR);
   const hierarchy: [string, string, [string, string][]][] = [
-    ['Contoso Ltd', 'Accounting firm, 40 seats', [['Head Office', 'Europe/London'], ['Manchester Branch', 'Europe/London']]],
-    ['Fabrikam Inc', 'Manufacturer with two plants', [['Plant North', 'America/Chicago'], ['Plant South', 'America/Chicago'], ['Remote Workers', 'UTC']]],
+    [
+      'Contoso Ltd',
+      'Accounting firm, 40 seats',
+      [
+        ['Head Office', 'Europe/London'],
+        ['Manchester Branch', 'Europe/London'],
+      ],
+    ],
+    [
+      'Fabrikam Inc',
+      'Manufacturer with two plants',
+      [
+        ['Plant North', 'America/Chicago'],
+        ['Plant South', 'America/Chicago'],
+        ['Remote Workers', 'UTC'],
+      ],
+    ],
   ];
   for (const [name, description, sites] of hierarchy) {
     const org = await tenancy.createOrganization(acme.id, { name, description }, SYSTEM_ACTOR);
     for (const [site, timezone] of sites) await tenancy.createSite(acme.id, org.id, { name: site, timezone }, SYSTEM_ACTOR);
   }
   const password = generatePassword();
-  await createUserWithPassword(db, { email: DEMO_USER_EMAIL, name: 'Alex Morgan', password, partnerId: acme.id, roleKey: 'owner' });
+  await createUserWithPassword(db, {
+    email: DEMO_USER_EMAIL,
+    name: 'Alex Morgan',
+    password,
+    partnerId: acme.id,
+    roleKey: 'owner',
+  });
   await appendCredentials(dataDir, `demo partner user (Acme IT): ${DEMO_USER_EMAIL} / ${password}`);
   return { email: DEMO_USER_EMAIL, password };
 }

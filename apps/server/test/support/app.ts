@@ -96,7 +96,13 @@ export async function createTestApp(deps: Partial<Omit<AppDeps, 'db'>> = {}): Pr
       const org = await tenancy.createOrganization(partner.id, { name: `Org of ${name}` }, SYSTEM_ACTOR);
       const site = await tenancy.createSite(partner.id, org.id, { name: `Site of ${name}` }, SYSTEM_ACTOR);
       const email = `tech-${unique()}@partner.test`;
-      await createUserWithPassword(database.db, { email, name: 'Tech', password: PASSWORD, partnerId: partner.id, roleKey: 'owner' });
+      await createUserWithPassword(database.db, {
+        email,
+        name: 'Tech',
+        password: PASSWORD,
+        partnerId: partner.id,
+        roleKey: 'owner',
+      });
       return { partnerId: partner.id, organizationId: org.id, siteId: site.id, email, session: await login(email) };
     },
     close: async () => {

@@ -14,7 +14,6 @@ declare module 'vitest' {
   }
 }
 
-
 export interface TestDatabase {
   name: string;
   /** Owner (superuser) URL of this file's database: for inspecting, never for the app. */

@@ -21,7 +21,9 @@ export default async function setup(project: TestProject) {
   // Nobody may stay connected to a template while it is being cloned.
   const admin = new pg.Client({ connectionString: server.adminUrl('postgres') });
   await admin.connect();
-  await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()`, [TEMPLATE_DB]);
+  await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()`, [
+    TEMPLATE_DB,
+  ]);
   await admin.end();
   project.provide('pgAdminUrl', server.adminUrl('postgres'));
   return async () => {

@@ -67,7 +67,11 @@ export async function startTestSmtp(): Promise<TestSmtp> {
       };
       const timer = setTimeout(() => {
         waiters.delete(check);
-        reject(new Error(`no mail to ${to} within ${opts.timeoutMs ?? 10_000} ms (received: ${received.map((m) => m.to.join(',')).join('; ') || 'none'})`));
+        reject(
+          new Error(
+            `no mail to ${to} within ${opts.timeoutMs ?? 10_000} ms (received: ${received.map((m) => m.to.join(',')).join('; ') || 'none'})`,
+          ),
+        );
       }, opts.timeoutMs ?? 10_000);
       waiters.add(check);
     });
@@ -94,7 +98,11 @@ function parseMessage(raw: string): { subject: string; text: string; html: strin
   const { headers, body } = splitHeaders(raw);
   const subject = decodeWords(headers.get('subject') ?? '');
   const parts = collectParts(headers, body);
-  return { subject, text: parts.find((p) => p.type === 'text/plain')?.body ?? '', html: parts.find((p) => p.type === 'text/html')?.body ?? '' };
+  return {
+    subject,
+    text: parts.find((p) => p.type === 'text/plain')?.body ?? '',
+    html: parts.find((p) => p.type === 'text/html')?.body ?? '',
+  };
 }
 
 function splitHeaders(raw: string): { headers: Map<string, string>; body: string } {

@@ -17,7 +17,12 @@ export class AccessService {
   ) {}
 
   listPermissions() {
-    return [...this.catalog].map(([name, info]) => ({ name, module: info.module, description: info.description, scope: info.scope }));
+    return [...this.catalog].map(([name, info]) => ({
+      name,
+      module: info.module,
+      description: info.description,
+      scope: info.scope,
+    }));
   }
 
   // Roles ------------------------------------------------------------------
@@ -34,7 +39,9 @@ export class AccessService {
   createRole(partnerId: string, input: CreateRole, principal: Principal, actor: Actor): Promise<RoleRow> {
     this.assertGrantable(input.permissions, principal, { type: 'partner', partnerId });
     return this.db.withTenant(partnerId, async (tx) => {
-      const id = await uniqueRoleName(() => rolesRepo.insert(tx, partnerId, { name: input.name.trim(), description: input.description ?? '' }));
+      const id = await uniqueRoleName(() =>
+        rolesRepo.insert(tx, partnerId, { name: input.name.trim(), description: input.description ?? '' }),
+      );
       await rolesRepo.setPermissions(tx, partnerId, id, input.permissions);
       const role = (await rolesRepo.get(tx, id))!;
       await audit(tx, partnerId, actor, { action: 'role.create', targetType: 'role', targetId: id, after: role });
@@ -47,7 +54,10 @@ export class AccessService {
     return this.db.withTenant(partnerId, async (tx) => {
       const before = await this.visibleRole(tx, partnerId, roleId);
       if (before.is_system) throw new AppError('has_children', 'system roles cannot be changed; create a custom role instead');
-      const values = { ...(input.name !== undefined ? { name: input.name.trim() } : {}), ...(input.description !== undefined ? { description: input.description } : {}) };
+      const values = {
+        ...(input.name !== undefined ? { name: input.name.trim() } : {}),
+        ...(input.description !== undefined ? { description: input.description } : {}),
+      };
       if (!(await uniqueRoleName(() => rolesRepo.update(tx, roleId, input.version, values)))) throw staleVersion('role');
       if (input.permissions) await rolesRepo.setPermissions(tx, partnerId, roleId, input.permissions);
       const after = (await rolesRepo.get(tx, roleId))!;
@@ -61,7 +71,10 @@ export class AccessService {
       const role = await this.visibleRole(tx, partnerId, roleId);
       if (role.is_system) throw new AppError('has_children', 'system roles cannot be deleted');
       if (role.assignment_count > 0) {
-        throw new AppError('has_children', `role "${role.name}" is still assigned ${role.assignment_count} time(s); remove those assignments first`);
+        throw new AppError(
+          'has_children',
+          `role "${role.name}" is still assigned ${role.assignment_count} time(s); remove those assignments first`,
+        );
       }
       await rolesRepo.softDelete(tx, roleId);
       await audit(tx, partnerId, actor, { action: 'role.delete', targetType: 'role', targetId: roleId, before: role });
@@ -79,9 +92,16 @@ export class AccessService {
   }
 
   /** The same, in the caller's transaction (an invitation writes the user and their role together). */
-  async createAssignmentIn(tx: Tx, partnerId: string, input: CreateAssignment, principal: Principal, actor: Actor): Promise<AssignmentRow> {
+  async createAssignmentIn(
+    tx: Tx,
+    partnerId: string,
+    input: CreateAssignment,
+    principal: Principal,
+    actor: Actor,
+  ): Promise<AssignmentRow> {
     const user = await lookups.user(tx, input.user_id);
-    if (!user || user.tenant_id !== partnerId) throw new AppError('validation_failed', 'user_id is not a user of this partner', { field: 'user_id' });
+    if (!user || user.tenant_id !== partnerId)
+      throw new AppError('validation_failed', 'user_id is not a user of this partner', { field: 'user_id' });
     const role = await this.visibleRole(tx, partnerId, input.role_id, 'role_id');
     const scope = await this.scopeOf(tx, partnerId, input);
     this.assertGrantable(this.partnerPermissions(role.permissions), principal, scope);
@@ -123,30 +143,61 @@ export class AccessService {
       if (!row || (partnerId === null && row.scope_type !== 'platform')) throw notFound('role assignment');
       const role = (await rolesRepo.get(tx, row.role_id))!;
       const scope: Scope =
-        row.scope_type === 'platform' ? { type: 'platform' }
-          : row.scope_type === 'partner' ? { type: 'partner', partnerId: partnerId! }
-            : row.scope_type === 'organization' ? { type: 'organization', partnerId: partnerId!, organizationId: row.organization_id! }
+        row.scope_type === 'platform'
+          ? { type: 'platform' }
+          : row.scope_type === 'partner'
+            ? { type: 'partner', partnerId: partnerId! }
+            : row.scope_type === 'organization'
+              ? { type: 'organization', partnerId: partnerId!, organizationId: row.organization_id! }
               : { type: 'site', partnerId: partnerId!, organizationId: row.organization_id!, siteId: row.site_id! };
       // Taking a role away needs the same power as giving it: nobody demotes someone above them.
-      this.assertGrantable(scope.type === 'platform' ? this.known(role.permissions) : this.partnerPermissions(role.permissions), principal, scope);
-      if (partnerId && role.key === 'owner' && row.scope_type === 'partner' && (await assignmentsRepo.otherOwners(tx, partnerId, row.id)) === 0) {
+      this.assertGrantable(
+        scope.type === 'platform' ? this.known(role.permissions) : this.partnerPermissions(role.permissions),
+        principal,
+        scope,
+      );
+      if (
+        partnerId &&
+        role.key === 'owner' &&
+        row.scope_type === 'partner' &&
+        (await assignmentsRepo.otherOwners(tx, partnerId, row.id)) === 0
+      ) {
         throw new AppError('has_children', 'this is the last Owner of the partner; make someone else Owner first');
       }
       await assignmentsRepo.delete(tx, row.id);
-      await audit(tx, partnerId, actor, { action: 'role_assignment.delete', targetType: 'user', targetId: row.user_id, before: row });
+      await audit(tx, partnerId, actor, {
+        action: 'role_assignment.delete',
+        targetType: 'user',
+        targetId: row.user_id,
+        before: row,
+      });
     });
   }
 
   /** Platform staff hold system roles platform-wide. */
-  createPlatformAssignment(input: { user_id: string; role_id: string }, principal: Principal, actor: Actor): Promise<AssignmentRow> {
+  createPlatformAssignment(
+    input: { user_id: string; role_id: string },
+    principal: Principal,
+    actor: Actor,
+  ): Promise<AssignmentRow> {
     return this.db.withPlatform(async (tx) => {
       const user = await lookups.user(tx, input.user_id);
-      if (!user || user.tenant_id !== null) throw new AppError('validation_failed', 'user_id is not a platform staff user', { field: 'user_id' });
+      if (!user || user.tenant_id !== null)
+        throw new AppError('validation_failed', 'user_id is not a platform staff user', { field: 'user_id' });
       const role = await rolesRepo.get(tx, input.role_id);
-      if (!role || !role.is_system) throw new AppError('validation_failed', 'platform staff can only hold system roles', { field: 'role_id' });
+      if (!role || !role.is_system)
+        throw new AppError('validation_failed', 'platform staff can only hold system roles', { field: 'role_id' });
       this.assertGrantable(this.known(role.permissions), principal, { type: 'platform' });
       const id = await uniqueAssignment(() =>
-        assignmentsRepo.insert(tx, { tenant_id: null, user_id: user.id, role_id: role.id, scope_type: 'platform', organization_id: null, site_id: null, created_by: principal.userId }),
+        assignmentsRepo.insert(tx, {
+          tenant_id: null,
+          user_id: user.id,
+          role_id: role.id,
+          scope_type: 'platform',
+          organization_id: null,
+          site_id: null,
+          created_by: principal.userId,
+        }),
       );
       const row = (await assignmentsRepo.get(tx, id))!;
       await audit(tx, null, actor, { action: 'role_assignment.create', targetType: 'user', targetId: user.id, after: row });
@@ -168,11 +219,16 @@ export class AccessService {
 
   private assertGrantable(permissions: string[], principal: Principal, scope: Scope): void {
     const unknown = permissions.filter((p) => !this.catalog.has(p));
-    if (unknown.length) throw new AppError('validation_failed', `unknown permission(s): ${unknown.join(', ')}`, { field: 'permissions' });
+    if (unknown.length)
+      throw new AppError('validation_failed', `unknown permission(s): ${unknown.join(', ')}`, { field: 'permissions' });
     if (scope.type !== 'platform') {
       const platformOnly = permissions.filter((p) => this.catalog.get(p)!.scope === 'platform');
       if (platformOnly.length) {
-        throw new AppError('validation_failed', `platform permission(s) cannot be given inside a partner: ${platformOnly.join(', ')}`, { field: 'permissions' });
+        throw new AppError(
+          'validation_failed',
+          `platform permission(s) cannot be given inside a partner: ${platformOnly.join(', ')}`,
+          { field: 'permissions' },
+        );
       }
     }
     if (!canDelegate(principal, permissions, scope)) {
@@ -193,12 +249,21 @@ export class AccessService {
 
   private async scopeOf(tx: Tx, partnerId: string, input: CreateAssignment): Promise<Scope> {
     if (input.scope_type === 'partner') {
-      if (input.organization_id || input.site_id) throw new AppError('validation_failed', 'a partner-wide assignment takes no organization_id or site_id', { field: 'scope_type' });
+      if (input.organization_id || input.site_id)
+        throw new AppError('validation_failed', 'a partner-wide assignment takes no organization_id or site_id', {
+          field: 'scope_type',
+        });
       return { type: 'partner', partnerId };
     }
     if (input.scope_type === 'organization') {
-      if (!input.organization_id || input.site_id) throw new AppError('validation_failed', 'an organization assignment needs organization_id (and no site_id)', { field: 'organization_id' });
-      if (!(await lookups.organization(tx, input.organization_id))) throw new AppError('validation_failed', 'organization_id is not an organization of this partner', { field: 'organization_id' });
+      if (!input.organization_id || input.site_id)
+        throw new AppError('validation_failed', 'an organization assignment needs organization_id (and no site_id)', {
+          field: 'organization_id',
+        });
+      if (!(await lookups.organization(tx, input.organization_id)))
+        throw new AppError('validation_failed', 'organization_id is not an organization of this partner', {
+          field: 'organization_id',
+        });
       return { type: 'organization', partnerId, organizationId: input.organization_id };
     }
     if (!input.site_id) throw new AppError('validation_failed', 'a site assignment needs site_id', { field: 'site_id' });
@@ -219,7 +284,8 @@ async function uniqueRoleName<T>(write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (error) {
-    if ((error as { code?: string }).code === '23505') throw new AppError('conflict', 'a role with this name already exists', { field: 'name' });
+    if ((error as { code?: string }).code === '23505')
+      throw new AppError('conflict', 'a role with this name already exists', { field: 'name' });
     throw error;
   }
 }
@@ -228,7 +294,8 @@ async function uniqueAssignment<T>(write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (error) {
-    if ((error as { code?: string }).code === '23505') throw new AppError('conflict', 'the user already holds this role at this scope');
+    if ((error as { code?: string }).code === '23505')
+      throw new AppError('conflict', 'the user already holds this role at this scope');
     throw error;
   }
 }

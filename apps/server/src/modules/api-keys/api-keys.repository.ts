@@ -21,10 +21,27 @@ const keySelect = (tx: Tx) =>
     .leftJoin('organizations as o', 'o.id', 'k.organization_id')
     .leftJoin('sites as s', 's.id', 'k.site_id')
     .select([
-      'k.id', 'k.name', sql<string>`${API_KEY_PREFIX} || k.prefix`.as('prefix'), 'k.user_id', 'u.email as user_email', 'k.permissions',
-      'k.scope_type', 'k.partner_id', 'p.name as partner_name', 'k.organization_id', 'o.name as organization_name', 'k.site_id',
-      's.name as site_name', 'k.created_at', 'k.expires_at', 'k.last_used_at', 'k.last_used_ip', 'k.revoked_at',
-      sql<ApiKeyRow['status']>`case when k.revoked_at is not null then 'revoked' when k.expires_at <= now() then 'expired' else 'active' end`.as(
+      'k.id',
+      'k.name',
+      sql<string>`${API_KEY_PREFIX} || k.prefix`.as('prefix'),
+      'k.user_id',
+      'u.email as user_email',
+      'k.permissions',
+      'k.scope_type',
+      'k.partner_id',
+      'p.name as partner_name',
+      'k.organization_id',
+      'o.name as organization_name',
+      'k.site_id',
+      's.name as site_name',
+      'k.created_at',
+      'k.expires_at',
+      'k.last_used_at',
+      'k.last_used_ip',
+      'k.revoked_at',
+      sql<
+        ApiKeyRow['status']
+      >`case when k.revoked_at is not null then 'revoked' when k.expires_at <= now() then 'expired' else 'active' end`.as(
         'status',
       ),
     ]);
@@ -41,16 +58,22 @@ export const apiKeysRepo = {
     const limit = q.limit ?? 50;
     let query = keySelect(tx);
     if (owner.userId !== undefined) query = query.where('k.user_id', '=', owner.userId);
-    if (owner.tenantId !== undefined) query = owner.tenantId === null ? query.where('k.tenant_id', 'is', null) : query.where('k.tenant_id', '=', owner.tenantId);
+    if (owner.tenantId !== undefined)
+      query = owner.tenantId === null ? query.where('k.tenant_id', 'is', null) : query.where('k.tenant_id', '=', owner.tenantId);
     if (q.user_id) query = query.where('k.user_id', '=', q.user_id);
     if (q.status === 'revoked') query = query.where('k.revoked_at', 'is not', null);
     if (q.status === 'expired') query = query.where('k.revoked_at', 'is', null).where(sql<boolean>`k.expires_at <= now()`);
-    if (q.status === 'active') query = query.where('k.revoked_at', 'is', null).where(sql<boolean>`(k.expires_at is null or k.expires_at > now())`);
+    if (q.status === 'active')
+      query = query.where('k.revoked_at', 'is', null).where(sql<boolean>`(k.expires_at is null or k.expires_at > now())`);
     if (q.cursor) {
       const [at, id] = decodeCursor(q.cursor);
       query = query.where(sql<boolean>`(${createdMs}, k.id) < (${at}::timestamptz, ${id}::uuid)`);
     }
-    const rows = await query.orderBy(createdMs, 'desc').orderBy('k.id', 'desc').limit(limit + 1).execute();
+    const rows = await query
+      .orderBy(createdMs, 'desc')
+      .orderBy('k.id', 'desc')
+      .limit(limit + 1)
+      .execute();
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
     return { items, next_cursor: rows.length > limit && last ? encodeCursor(last.created_at, last.id) : null };
@@ -59,7 +82,8 @@ export const apiKeysRepo = {
   get: (tx: Tx, id: string, owner: KeyOwnerFilter) => {
     let query = keySelect(tx).where('k.id', '=', id);
     if (owner.userId !== undefined) query = query.where('k.user_id', '=', owner.userId);
-    if (owner.tenantId !== undefined) query = owner.tenantId === null ? query.where('k.tenant_id', 'is', null) : query.where('k.tenant_id', '=', owner.tenantId);
+    if (owner.tenantId !== undefined)
+      query = owner.tenantId === null ? query.where('k.tenant_id', 'is', null) : query.where('k.tenant_id', '=', owner.tenantId);
     return query.executeTakeFirst();
   },
 
@@ -80,19 +104,37 @@ export const apiKeysRepo = {
       expires_at: string | null;
     },
   ): Promise<string | null> =>
-    (await tx.insertInto('api_keys').values(values).onConflict((oc) => oc.column('prefix').doNothing()).returning('id').executeTakeFirst())?.id ?? null,
+    (
+      await tx
+        .insertInto('api_keys')
+        .values(values)
+        .onConflict((oc) => oc.column('prefix').doNothing())
+        .returning('id')
+        .executeTakeFirst()
+    )?.id ?? null,
 
   revoke: (tx: Tx, id: string, by: string) =>
-    tx.updateTable('api_keys').set({ revoked_at: sql`now()`, revoked_by: by }).where('id', '=', id).where('revoked_at', 'is', null).execute(),
+    tx
+      .updateTable('api_keys')
+      .set({ revoked_at: sql`now()`, revoked_by: by })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .execute(),
 };
 
 /** What a key's scope may name, read inside the partner's tenant context. */
 export const scopeLookups = {
-  partner: (tx: Tx, id: string) => tx.selectFrom('partners').select(['id']).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst(),
+  partner: (tx: Tx, id: string) =>
+    tx.selectFrom('partners').select(['id']).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst(),
   organization: (tx: Tx, id: string) =>
     tx.selectFrom('organizations').select(['id']).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst(),
   site: (tx: Tx, id: string) =>
-    tx.selectFrom('sites').select(['id', 'organization_id']).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst(),
+    tx
+      .selectFrom('sites')
+      .select(['id', 'organization_id'])
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst(),
 };
 
 function encodeCursor(createdAt: string, id: string): string {

@@ -3,16 +3,25 @@ import { Timestamp, Uuid } from '../../platform/http/schemas.js';
 
 const OrNull = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
-export const ScopeType = Type.Union([Type.Literal('platform'), Type.Literal('partner'), Type.Literal('organization'), Type.Literal('site')]);
+export const ScopeType = Type.Union([
+  Type.Literal('platform'),
+  Type.Literal('partner'),
+  Type.Literal('organization'),
+  Type.Literal('site'),
+]);
 export const KeyStatus = Type.Union([Type.Literal('active'), Type.Literal('expired'), Type.Literal('revoked')]);
 
 export const ApiKey = Type.Object({
   id: Uuid,
   name: Type.String(),
-  prefix: Type.String({ description: 'the public start of the key (crmm_ab12cd34); the rest is shown only once, when it is made' }),
+  prefix: Type.String({
+    description: 'the public start of the key (crmm_ab12cd34); the rest is shown only once, when it is made',
+  }),
   user_id: Uuid,
   user_email: Type.String(),
-  permissions: Type.Array(Type.String(), { description: 'what the key may do, never more than its owner holds at the time of each request' }),
+  permissions: Type.Array(Type.String(), {
+    description: 'what the key may do, never more than its owner holds at the time of each request',
+  }),
   scope_type: ScopeType,
   partner_id: OrNull(Uuid),
   partner_name: OrNull(Type.String()),
@@ -31,7 +40,9 @@ export type ApiKeyRow = Static<typeof ApiKey>;
 
 export const CreatedApiKey = Type.Object({
   ...ApiKey.properties,
-  secret: Type.String({ description: 'the whole key (crmm_<id>_<secret>), shown this once: send it as `Authorization: Bearer <key>`' }),
+  secret: Type.String({
+    description: 'the whole key (crmm_<id>_<secret>), shown this once: send it as `Authorization: Bearer <key>`',
+  }),
 });
 
 export const CreateApiKey = Type.Object(

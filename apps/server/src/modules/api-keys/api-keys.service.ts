@@ -32,7 +32,8 @@ export class ApiKeysService {
     const user = this.signedInUser(principal);
     const permissions = [...new Set(input.permissions)].sort();
     const unknown = permissions.filter((p) => !this.catalog.has(p));
-    if (unknown.length) throw new AppError('validation_failed', `unknown permission(s): ${unknown.join(', ')}`, { field: 'permissions' });
+    if (unknown.length)
+      throw new AppError('validation_failed', `unknown permission(s): ${unknown.join(', ')}`, { field: 'permissions' });
     const expiresAt = expiry(input.expires_at);
     const scope = await this.scopeOf(principal, input);
     this.assertWithinOwnGrants(principal, permissions, scope);
@@ -68,7 +69,9 @@ export class ApiKeysService {
 
   revokeMine(principal: Principal, keyId: string, actor: Actor): Promise<void> {
     const user = this.signedInUser(principal);
-    return this.inOwnerTenant(user.partnerId, (tx) => this.revoke(tx, user.partnerId, keyId, { userId: user.userId }, user.userId, actor));
+    return this.inOwnerTenant(user.partnerId, (tx) =>
+      this.revoke(tx, user.partnerId, keyId, { userId: user.userId }, user.userId, actor),
+    );
   }
 
   /** An administrator's view: every key of the partner's users. Keys are per user, so this needs the permission partner-wide. */
@@ -80,13 +83,22 @@ export class ApiKeysService {
   }
 
   revokeForPartner(partnerId: string, keyId: string, principal: Principal, actor: Actor): Promise<void> {
-    return this.db.withTenant(partnerId, (tx) => this.revoke(tx, partnerId, keyId, { tenantId: partnerId }, principal.userId, actor));
+    return this.db.withTenant(partnerId, (tx) =>
+      this.revoke(tx, partnerId, keyId, { tenantId: partnerId }, principal.userId, actor),
+    );
   }
 
   // ------------------------------------------------------------------------
 
   /** Revoking an already revoked key changes nothing and is not an error. */
-  private async revoke(tx: Tx, tenantId: string | null, keyId: string, owner: { userId?: string; tenantId?: string }, by: string, actor: Actor) {
+  private async revoke(
+    tx: Tx,
+    tenantId: string | null,
+    keyId: string,
+    owner: { userId?: string; tenantId?: string },
+    by: string,
+    actor: Actor,
+  ) {
     const key = await apiKeysRepo.get(tx, keyId, owner);
     if (!key) throw notFound('API key');
     if (key.status === 'revoked') return;
@@ -96,7 +108,8 @@ export class ApiKeysService {
 
   /** Keys are made and revoked by their owner in person (belt and braces: the guard already refuses keys here). */
   private signedInUser(principal: Principal) {
-    if (principal.kind !== 'user') throw new AppError('forbidden', 'an API key cannot manage API keys; sign in to the dashboard instead');
+    if (principal.kind !== 'user')
+      throw new AppError('forbidden', 'an API key cannot manage API keys; sign in to the dashboard instead');
     return principal;
   }
 
@@ -107,12 +120,19 @@ export class ApiKeysService {
     }
     const missing = permissions.filter((p) => !canDelegate(principal, [p], scope));
     if (missing.length) {
-      throw new AppError('forbidden', `you do not hold these permissions ${scopeWords(scope)}, so a key of yours cannot either: ${missing.join(', ')}`);
+      throw new AppError(
+        'forbidden',
+        `you do not hold these permissions ${scopeWords(scope)}, so a key of yours cannot either: ${missing.join(', ')}`,
+      );
     }
     if (scope.type !== 'platform') {
       const platformOnly = permissions.filter((p) => this.catalog.get(p)!.scope === 'platform');
       if (platformOnly.length) {
-        throw new AppError('validation_failed', `platform permission(s) work only in platform-wide keys: ${platformOnly.join(', ')}`, { field: 'permissions' });
+        throw new AppError(
+          'validation_failed',
+          `platform permission(s) work only in platform-wide keys: ${platformOnly.join(', ')}`,
+          { field: 'permissions' },
+        );
       }
     }
   }
@@ -124,30 +144,42 @@ export class ApiKeysService {
   private async scopeOf(principal: Principal, input: CreateApiKey): Promise<Scope> {
     if (input.scope_type === 'platform') {
       if (input.partner_id || input.organization_id || input.site_id) {
-        throw new AppError('validation_failed', 'a platform-wide key takes no partner_id, organization_id or site_id', { field: 'scope_type' });
+        throw new AppError('validation_failed', 'a platform-wide key takes no partner_id, organization_id or site_id', {
+          field: 'scope_type',
+        });
       }
       return { type: 'platform' };
     }
     const partnerId = input.partner_id ?? principal.partnerId;
-    if (!partnerId) throw new AppError('validation_failed', 'partner_id is required: name the partner the key is for', { field: 'partner_id' });
-    const unknownPartner = new AppError('validation_failed', 'partner_id is not a partner you can reach', { field: 'partner_id' });
-    if ((principal.partnerId !== null && partnerId !== principal.partnerId) || !canSee(principal, { partnerId })) throw unknownPartner;
+    if (!partnerId)
+      throw new AppError('validation_failed', 'partner_id is required: name the partner the key is for', { field: 'partner_id' });
+    const unknownPartner = new AppError('validation_failed', 'partner_id is not a partner you can reach', {
+      field: 'partner_id',
+    });
+    if ((principal.partnerId !== null && partnerId !== principal.partnerId) || !canSee(principal, { partnerId }))
+      throw unknownPartner;
 
     return this.db.withTenant(partnerId, async (tx) => {
       if (!(await scopeLookups.partner(tx, partnerId))) throw unknownPartner;
       if (input.scope_type === 'partner') {
         if (input.organization_id || input.site_id) {
-          throw new AppError('validation_failed', 'a partner-wide key takes no organization_id or site_id', { field: 'scope_type' });
+          throw new AppError('validation_failed', 'a partner-wide key takes no organization_id or site_id', {
+            field: 'scope_type',
+          });
         }
         return { type: 'partner', partnerId };
       }
       if (input.scope_type === 'organization') {
         if (!input.organization_id || input.site_id) {
-          throw new AppError('validation_failed', 'an organization key needs organization_id (and no site_id)', { field: 'organization_id' });
+          throw new AppError('validation_failed', 'an organization key needs organization_id (and no site_id)', {
+            field: 'organization_id',
+          });
         }
         const organizationId = input.organization_id;
         if (!(await scopeLookups.organization(tx, organizationId)) || !canSee(principal, { partnerId, organizationId })) {
-          throw new AppError('validation_failed', 'organization_id is not an organization of this partner', { field: 'organization_id' });
+          throw new AppError('validation_failed', 'organization_id is not an organization of this partner', {
+            field: 'organization_id',
+          });
         }
         return { type: 'organization', partnerId, organizationId };
       }
@@ -171,8 +203,10 @@ export class ApiKeysService {
 function expiry(value: string | null | undefined): string | null {
   if (value === null || value === undefined) return null;
   const at = Date.parse(value);
-  if (Number.isNaN(at) || at <= Date.now()) throw new AppError('validation_failed', 'expires_at must be in the future', { field: 'expires_at' });
-  if (at > Date.now() + MAX_LIFETIME_MS) throw new AppError('validation_failed', 'expires_at can be at most a year away', { field: 'expires_at' });
+  if (Number.isNaN(at) || at <= Date.now())
+    throw new AppError('validation_failed', 'expires_at must be in the future', { field: 'expires_at' });
+  if (at > Date.now() + MAX_LIFETIME_MS)
+    throw new AppError('validation_failed', 'expires_at can be at most a year away', { field: 'expires_at' });
   return new Date(at).toISOString();
 }
 

@@ -3,8 +3,21 @@ import type { Tx } from '../../platform/db/database.js';
 import type { AuditQuery } from './audit.schemas.js';
 
 const columns = [
-  'id', 'seq', 'occurred_at', 'actor_type', 'actor_id', 'actor_label', 'api_key_id', 'action',
-  'target_type', 'target_id', 'before', 'after', 'ip', 'request_id', 'hash',
+  'id',
+  'seq',
+  'occurred_at',
+  'actor_type',
+  'actor_id',
+  'actor_label',
+  'api_key_id',
+  'action',
+  'target_type',
+  'target_id',
+  'before',
+  'after',
+  'ip',
+  'request_id',
+  'hash',
 ] as const;
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => '\\' + c);
@@ -15,7 +28,10 @@ export async function findEvents(tx: Tx, tenantId: string | null, q: AuditQuery,
   query = tenantId ? query.where('tenant_id', '=', tenantId) : query.where('tenant_id', 'is', null);
   if (q.cursor) query = query.where('seq', '<', Number(q.cursor));
   if (q.actor) query = query.where('actor_label', 'ilike', `%${escapeLike(q.actor)}%`);
-  if (q.action) query = q.action.endsWith('.') ? query.where('action', 'like', `${escapeLike(q.action)}%`) : query.where('action', '=', q.action);
+  if (q.action)
+    query = q.action.endsWith('.')
+      ? query.where('action', 'like', `${escapeLike(q.action)}%`)
+      : query.where('action', '=', q.action);
   if (q.target_type) query = query.where('target_type', '=', q.target_type);
   if (q.target_id) query = query.where('target_id', '=', q.target_id);
   if (q.from) query = query.where('occurred_at', '>=', q.from);
@@ -23,7 +39,12 @@ export async function findEvents(tx: Tx, tenantId: string | null, q: AuditQuery,
   if (q.q) {
     const like = `%${escapeLike(q.q)}%`;
     query = query.where((eb) =>
-      eb.or([eb('actor_label', 'ilike', like), eb('action', 'ilike', like), eb('target_id', 'ilike', like), eb('target_type', 'ilike', like)]),
+      eb.or([
+        eb('actor_label', 'ilike', like),
+        eb('action', 'ilike', like),
+        eb('target_id', 'ilike', like),
+        eb('target_type', 'ilike', like),
+      ]),
     );
   }
   return query.orderBy('seq', 'desc').limit(limit).execute();

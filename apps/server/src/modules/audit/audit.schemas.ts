@@ -22,10 +22,14 @@ export const AuditEvent = Type.Object({
 export const AuditQuery = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
-    cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,18}$', description: 'the seq of the last event of the previous page' })),
+    cursor: Type.Optional(
+      Type.String({ pattern: '^[0-9]{1,18}$', description: 'the seq of the last event of the previous page' }),
+    ),
     q: Type.Optional(Type.String({ maxLength: 200, description: 'actor, action or target contains this' })),
     actor: Type.Optional(Type.String({ maxLength: 320, description: 'actor email/label contains this' })),
-    action: Type.Optional(Type.String({ maxLength: 100, description: 'action, or an action prefix ending in a dot (e.g. "site.")' })),
+    action: Type.Optional(
+      Type.String({ maxLength: 100, description: 'action, or an action prefix ending in a dot (e.g. "site.")' }),
+    ),
     target_type: Type.Optional(Type.String({ maxLength: 50 })),
     target_id: Type.Optional(Type.String({ maxLength: 100 })),
     from: Type.Optional(Timestamp),

@@ -27,11 +27,43 @@ export class AuditService {
   exportCsv(tenantId: string | null, q: AuditQuery, actor: Actor): Promise<string> {
     return this.inChain(tenantId, async (tx) => {
       const rows = await findEvents(tx, tenantId, { ...q, cursor: undefined }, EXPORT_LIMIT);
-      await audit(tx, tenantId, actor, { action: 'audit.export', targetType: 'audit_log', after: { ...filters(q), rows: rows.length } });
-      const header = ['seq', 'occurred_at', 'actor_type', 'actor', 'api_key_id', 'action', 'target_type', 'target_id', 'before', 'after', 'ip', 'request_id', 'hash'];
+      await audit(tx, tenantId, actor, {
+        action: 'audit.export',
+        targetType: 'audit_log',
+        after: { ...filters(q), rows: rows.length },
+      });
+      const header = [
+        'seq',
+        'occurred_at',
+        'actor_type',
+        'actor',
+        'api_key_id',
+        'action',
+        'target_type',
+        'target_id',
+        'before',
+        'after',
+        'ip',
+        'request_id',
+        'hash',
+      ];
       return toCsv(
         header,
-        rows.map((r) => [r.seq, r.occurred_at, r.actor_type, r.actor_label, r.api_key_id, r.action, r.target_type, r.target_id, r.before, r.after, r.ip, r.request_id, r.hash.toString('hex')]),
+        rows.map((r) => [
+          r.seq,
+          r.occurred_at,
+          r.actor_type,
+          r.actor_label,
+          r.api_key_id,
+          r.action,
+          r.target_type,
+          r.target_id,
+          r.before,
+          r.after,
+          r.ip,
+          r.request_id,
+          r.hash.toString('hex'),
+        ]),
       );
     });
   }
@@ -40,7 +72,11 @@ export class AuditService {
     return this.inChain(tenantId, async (tx) => {
       const { total, first_bad } = await verifyChain(tx, tenantId);
       const valid = first_bad === null;
-      await audit(tx, tenantId, actor, { action: 'audit.verify', targetType: 'audit_log', after: { valid, events: total, first_invalid_seq: first_bad } });
+      await audit(tx, tenantId, actor, {
+        action: 'audit.verify',
+        targetType: 'audit_log',
+        after: { valid, events: total, first_invalid_seq: first_bad },
+      });
       return {
         valid,
         events: total,

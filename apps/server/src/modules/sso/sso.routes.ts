@@ -31,46 +31,121 @@ export async function ssoRoutes(root: FastifyInstance, service: SsoService, ctx:
   const S = '/partners/:partnerId/sso';
 
   // The partner's settings
-  app.get(S, {
-    config: { permission: 'sso.manage' },
-    schema: { ...doc('getSsoSettings', 'sso.manage', "The partner's single sign-on settings; the client secret is never returned."), params: PartnerParams, response: { 200: SsoSettings, ...errorResponses(401, 403, 404) } },
-  }, (req) => service.getSettings(req.params.partnerId));
-  app.patch(S, {
-    config: { permission: 'sso.manage' },
-    schema: { ...doc('updateSsoSettings', 'sso.manage', 'Creates or changes the single sign-on settings; fields left out (the client secret too) keep their value.'), params: PartnerParams, body: UpdateSsoSettings, response: { 200: SsoSettings, ...errorResponses(400, 401, 403, 404, 409) } },
-  }, (req) => service.updateSettings(req.params.partnerId, req.body, req.principal!, actorOf(req)));
-  app.post(`${S}/test`, {
-    config: { permission: 'sso.manage' },
-    schema: { ...doc('testSsoConnection', 'sso.manage', 'Runs OpenID Connect discovery against the issuer (saved, or given here to try before saving) and reports what it found.'), params: PartnerParams, body: TestSsoConnection, response: { 200: SsoTestResult, ...errorResponses(400, 401, 403, 404) } },
-  }, (req) => service.testConnection(req.params.partnerId, req.body, actorOf(req)));
+  app.get(
+    S,
+    {
+      config: { permission: 'sso.manage' },
+      schema: {
+        ...doc('getSsoSettings', 'sso.manage', "The partner's single sign-on settings; the client secret is never returned."),
+        params: PartnerParams,
+        response: { 200: SsoSettings, ...errorResponses(401, 403, 404) },
+      },
+    },
+    (req) => service.getSettings(req.params.partnerId),
+  );
+  app.patch(
+    S,
+    {
+      config: { permission: 'sso.manage' },
+      schema: {
+        ...doc(
+          'updateSsoSettings',
+          'sso.manage',
+          'Creates or changes the single sign-on settings; fields left out (the client secret too) keep their value.',
+        ),
+        params: PartnerParams,
+        body: UpdateSsoSettings,
+        response: { 200: SsoSettings, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    (req) => service.updateSettings(req.params.partnerId, req.body, req.principal!, actorOf(req)),
+  );
+  app.post(
+    `${S}/test`,
+    {
+      config: { permission: 'sso.manage' },
+      schema: {
+        ...doc(
+          'testSsoConnection',
+          'sso.manage',
+          'Runs OpenID Connect discovery against the issuer (saved, or given here to try before saving) and reports what it found.',
+        ),
+        params: PartnerParams,
+        body: TestSsoConnection,
+        response: { 200: SsoTestResult, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    (req) => service.testConnection(req.params.partnerId, req.body, actorOf(req)),
+  );
 
   // Sign-in, before anyone is signed in
-  app.post('/auth/sso/discover', {
-    config: { permission: PUBLIC },
-    schema: { ...doc('discoverSso', PUBLIC, 'Whether an email signs in through single sign-on, and where to start. The answer depends on the email domain only.'), body: DiscoverBody, response: { 200: DiscoverResult, ...errorResponses(400) } },
-  }, (req) => service.discover(req.body.email, actorOf(req)));
-  app.get('/auth/sso/:partnerSlug/start', {
-    config: { permission: PUBLIC },
-    schema: { ...doc('startSso', PUBLIC, "Redirects to the partner's identity provider (authorization code flow with PKCE, state and nonce), or to /login?error=<code>."), params: StartParams, querystring: StartQuery },
-  }, async (req, reply) => {
-    try {
-      const { url, flow } = await service.start(req.params.partnerSlug, { redirect: req.query.redirect, loginHint: req.query.login_hint });
-      reply.setCookie(FLOW_COOKIE, sealFlow(ctx.secrets, flow), { ...cookieSecurity(req, ctx), path: FLOW_COOKIE_PATH, maxAge: FLOW_TTL_SECONDS });
-      return reply.redirect(url, 302);
-    } catch (error) {
-      // A browser navigation: it lands on the sign-in page with a reason, never on a JSON error.
-      if (!(error instanceof SignInError)) {
-        req.log.error({ err: error }, 'single sign-on could not start');
-        return reply.redirect('/login?error=sso_failed', 302);
+  app.post(
+    '/auth/sso/discover',
+    {
+      config: { permission: PUBLIC },
+      schema: {
+        ...doc(
+          'discoverSso',
+          PUBLIC,
+          'Whether an email signs in through single sign-on, and where to start. The answer depends on the email domain only.',
+        ),
+        body: DiscoverBody,
+        response: { 200: DiscoverResult, ...errorResponses(400) },
+      },
+    },
+    (req) => service.discover(req.body.email, actorOf(req)),
+  );
+  app.get(
+    '/auth/sso/:partnerSlug/start',
+    {
+      config: { permission: PUBLIC },
+      schema: {
+        ...doc(
+          'startSso',
+          PUBLIC,
+          "Redirects to the partner's identity provider (authorization code flow with PKCE, state and nonce), or to /login?error=<code>.",
+        ),
+        params: StartParams,
+        querystring: StartQuery,
+      },
+    },
+    async (req, reply) => {
+      try {
+        const { url, flow } = await service.start(req.params.partnerSlug, {
+          redirect: req.query.redirect,
+          loginHint: req.query.login_hint,
+        });
+        reply.setCookie(FLOW_COOKIE, sealFlow(ctx.secrets, flow), {
+          ...cookieSecurity(req, ctx),
+          path: FLOW_COOKIE_PATH,
+          maxAge: FLOW_TTL_SECONDS,
+        });
+        return reply.redirect(url, 302);
+      } catch (error) {
+        // A browser navigation: it lands on the sign-in page with a reason, never on a JSON error.
+        if (!(error instanceof SignInError)) {
+          req.log.error({ err: error }, 'single sign-on could not start');
+          return reply.redirect('/login?error=sso_failed', 302);
+        }
+        req.log.info({ code: error.code, reason: error.reason }, 'single sign-on could not start');
+        return reply.redirect(`/login?error=${error.code}`, 302);
       }
-      req.log.info({ code: error.code, reason: error.reason }, 'single sign-on could not start');
-      return reply.redirect(`/login?error=${error.code}`, 302);
-    }
-  });
-  app.get('/auth/sso/callback', {
-    config: { permission: PUBLIC },
-    schema: { ...doc('finishSso', PUBLIC, "Where the identity provider sends the browser back: checks its answer, signs the user in (provisioning them at first sign-in) and redirects to the dashboard, or to /login?error=<code>.") },
-  }, (req, reply) => finishSignIn(req, reply, service, ctx));
+    },
+  );
+  app.get(
+    '/auth/sso/callback',
+    {
+      config: { permission: PUBLIC },
+      schema: {
+        ...doc(
+          'finishSso',
+          PUBLIC,
+          'Where the identity provider sends the browser back: checks its answer, signs the user in (provisioning them at first sign-in) and redirects to the dashboard, or to /login?error=<code>.',
+        ),
+      },
+    },
+    (req, reply) => finishSignIn(req, reply, service, ctx),
+  );
 }
 
 async function finishSignIn(request: FastifyRequest, reply: FastifyReply, service: SsoService, ctx: ModuleContext) {
@@ -123,5 +198,9 @@ function actorFor(request: FastifyRequest, userId: string | null, label: string)
 
 function cookieSecurity(request: FastifyRequest, ctx: ModuleContext) {
   // Lax: the identity provider's redirect back is a top-level GET from another site.
-  return { httpOnly: true, secure: ctx.config.publicUrl.startsWith('https:') || request.protocol === 'https', sameSite: 'lax' as const };
+  return {
+    httpOnly: true,
+    secure: ctx.config.publicUrl.startsWith('https:') || request.protocol === 'https',
+    sameSite: 'lax' as const,
+  };
 }

@@ -8,7 +8,17 @@ import type { ListQuery } from '../../platform/http/schemas.js';
 // Keeps `in (...)` valid when a principal can see none.
 const NO_ID = '00000000-0000-0000-0000-000000000000';
 
-const partnerColumns = ['id', 'name', 'slug', 'status', 'organization_count', 'created_at', 'updated_at', 'deleted_at', 'version'] as const;
+const partnerColumns = [
+  'id',
+  'name',
+  'slug',
+  'status',
+  'organization_count',
+  'created_at',
+  'updated_at',
+  'deleted_at',
+  'version',
+] as const;
 
 export const partnersRepo = {
   list: (tx: Tx, params: ListQuery) => paginate(tx.selectFrom('partners').select(partnerColumns), 'partners', params),
@@ -88,7 +98,13 @@ export const organizationsRepo = {
   },
   activeCount: async (tx: Tx) =>
     Number(
-      (await tx.selectFrom('organizations').select(sql<number>`count(*)`.as('n')).where('deleted_at', 'is', null).executeTakeFirst())?.n ?? 0,
+      (
+        await tx
+          .selectFrom('organizations')
+          .select(sql<number>`count(*)`.as('n'))
+          .where('deleted_at', 'is', null)
+          .executeTakeFirst()
+      )?.n ?? 0,
     ),
 };
 
@@ -112,14 +128,25 @@ export const sitesRepo = {
     return paginate(q, 'sites', params);
   },
   get: (tx: Tx, organizationId: string, id: string) =>
-    tx.selectFrom('sites').select(siteColumns).where('sites.id', '=', id).where('sites.organization_id', '=', organizationId).executeTakeFirst(),
+    tx
+      .selectFrom('sites')
+      .select(siteColumns)
+      .where('sites.id', '=', id)
+      .where('sites.organization_id', '=', organizationId)
+      .executeTakeFirst(),
   insert: (tx: Tx, tenantId: string, organizationId: string, values: { name: string; description?: string; timezone?: string }) =>
     tx
       .insertInto('sites')
       .values({ tenant_id: tenantId, organization_id: organizationId, ...values })
       .returning(siteColumns)
       .executeTakeFirstOrThrow(),
-  update: (tx: Tx, organizationId: string, id: string, version: number, values: { name?: string; description?: string; timezone?: string }) =>
+  update: (
+    tx: Tx,
+    organizationId: string,
+    id: string,
+    version: number,
+    values: { name?: string; description?: string; timezone?: string },
+  ) =>
     tx
       .updateTable('sites')
       .set({ ...values, version: sql`version + 1` })

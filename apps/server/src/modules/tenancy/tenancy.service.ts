@@ -56,7 +56,13 @@ export class TenancyService {
       const name = input.name?.trim();
       const updated =
         (await partnersRepo.update(tx, partnerId, input.version, name === undefined ? {} : { name })) ?? throwStale('partner');
-      await audit(tx, partnerId, actor, { action: 'partner.update', targetType: 'partner', targetId: partnerId, before: current, after: updated });
+      await audit(tx, partnerId, actor, {
+        action: 'partner.update',
+        targetType: 'partner',
+        targetId: partnerId,
+        before: current,
+        after: updated,
+      });
       return updated;
     });
   }
@@ -70,7 +76,12 @@ export class TenancyService {
         throw new AppError('has_children', `partner still has ${children} organization(s); delete them first`);
       }
       const deleted = (await partnersRepo.setDeleted(tx, partnerId, true))!;
-      await audit(tx, partnerId, actor, { action: 'partner.delete', targetType: 'partner', targetId: partnerId, before: current });
+      await audit(tx, partnerId, actor, {
+        action: 'partner.delete',
+        targetType: 'partner',
+        targetId: partnerId,
+        before: current,
+      });
       return deleted;
     });
   }
@@ -113,7 +124,12 @@ export class TenancyService {
     });
   }
 
-  updateOrganization(partnerId: string, organizationId: string, input: UpdateOrganization, actor: Actor): Promise<OrganizationRow> {
+  updateOrganization(
+    partnerId: string,
+    organizationId: string,
+    input: UpdateOrganization,
+    actor: Actor,
+  ): Promise<OrganizationRow> {
     return this.db.withTenant(partnerId, async (tx) => {
       const current = (await organizationsRepo.get(tx, organizationId)) ?? throwNotFound('organization');
       if (current.deleted_at) throw new AppError('conflict', 'restore the organization before editing it');
@@ -123,7 +139,12 @@ export class TenancyService {
         async () => (await organizationsRepo.update(tx, organizationId, version, values)) ?? throwStale('organization'),
         'organization',
       );
-      await audit(tx, partnerId, actor, { action: 'organization.update', ...organizationTarget(updated), before: current, after: updated });
+      await audit(tx, partnerId, actor, {
+        action: 'organization.update',
+        ...organizationTarget(updated),
+        before: current,
+        after: updated,
+      });
       return updated;
     });
   }
@@ -133,7 +154,10 @@ export class TenancyService {
       const current = (await organizationsRepo.get(tx, organizationId)) ?? throwNotFound('organization');
       if (current.deleted_at) return current;
       if (current.site_count > 0) {
-        throw new AppError('has_children', `organization "${current.name}" still has ${current.site_count} site(s); delete them first`);
+        throw new AppError(
+          'has_children',
+          `organization "${current.name}" still has ${current.site_count} site(s); delete them first`,
+        );
       }
       const deleted = (await organizationsRepo.setDeleted(tx, organizationId, true))!;
       await audit(tx, partnerId, actor, { action: 'organization.delete', ...organizationTarget(current), before: current });
@@ -144,7 +168,10 @@ export class TenancyService {
   restoreOrganization(partnerId: string, organizationId: string, actor: Actor): Promise<OrganizationRow> {
     return this.db.withTenant(partnerId, async (tx) => {
       if (!(await organizationsRepo.get(tx, organizationId))) throw notFound('organization');
-      const restored = await uniqueName(async () => (await organizationsRepo.setDeleted(tx, organizationId, false))!, 'organization');
+      const restored = await uniqueName(
+        async () => (await organizationsRepo.setDeleted(tx, organizationId, false))!,
+        'organization',
+      );
       await audit(tx, partnerId, actor, { action: 'organization.restore', ...organizationTarget(restored) });
       return restored;
     });
@@ -251,7 +278,9 @@ function assertTimezone(tz: string): void {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
   } catch {
-    throw new AppError('validation_failed', `timezone "${tz}" is not an IANA time zone (e.g. Europe/Berlin)`, { field: 'timezone' });
+    throw new AppError('validation_failed', `timezone "${tz}" is not an IANA time zone (e.g. Europe/Berlin)`, {
+      field: 'timezone',
+    });
   }
 }
 

@@ -43,8 +43,16 @@ export class MySessionsService {
   /** "Sign out everywhere else". */
   revokeOtherSessions(p: Principal, actor: Actor) {
     return inUserTenant(this.ctx.db, p.partnerId, async (tx) => {
-      const ended = await this.ctx.sessions.revokeUserSessions(tx, p.userId, { except: p.sessionId, reason: 'signed out everywhere else' });
-      await audit(tx, p.partnerId, actor, { action: 'session.revoke_others', targetType: 'user', targetId: p.userId, after: { sessions_ended: ended.length } });
+      const ended = await this.ctx.sessions.revokeUserSessions(tx, p.userId, {
+        except: p.sessionId,
+        reason: 'signed out everywhere else',
+      });
+      await audit(tx, p.partnerId, actor, {
+        action: 'session.revoke_others',
+        targetType: 'user',
+        targetId: p.userId,
+        after: { sessions_ended: ended.length },
+      });
       return { revoked: ended.length };
     });
   }

@@ -22,7 +22,11 @@ export class SecurityPolicyService {
     if (require2fa) {
       const own = await inUserTenant(this.ctx.db, p.partnerId, (tx) => totpRepo.find(tx, p.userId));
       if (!own?.enabled_at) {
-        throw new AppError('required_by_policy', 'turn on two-factor sign-in for your own account before requiring it of everyone', { field: 'require_2fa' });
+        throw new AppError(
+          'required_by_policy',
+          'turn on two-factor sign-in for your own account before requiring it of everyone',
+          { field: 'require_2fa' },
+        );
       }
     }
     return this.ctx.db.withTenant(partnerId, async (tx) => {

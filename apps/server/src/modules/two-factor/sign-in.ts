@@ -29,7 +29,11 @@ export async function secondStepAfterPassword(
   return inUserTenant(db, user.tenant_id, async (tx) => {
     const totp = await totpRepo.find(tx, user.id);
     if (totp?.enabled_at) {
-      if (trustedToken && trustedToken.length <= 100 && (await trustedDevicesRepo.use(tx, user.id, hashDeviceToken(trustedToken)))) {
+      if (
+        trustedToken &&
+        trustedToken.length <= 100 &&
+        (await trustedDevicesRepo.use(tx, user.id, hashDeviceToken(trustedToken)))
+      ) {
         return { pendingStep: null, outcome: 'trusted_device' };
       }
       return { pendingStep: 'second_factor', outcome: 'required' };

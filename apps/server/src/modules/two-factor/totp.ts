@@ -49,5 +49,7 @@ export function newRecoveryCode(): string {
 
 /** Case, spaces and dashes do not matter when a code is typed back. */
 export function hashRecoveryCode(code: string): Buffer {
-  return createHash('sha256').update(code.toLowerCase().replace(/[\s-]+/g, '')).digest();
+  return createHash('sha256')
+    .update(code.toLowerCase().replace(/[\s-]+/g, ''))
+    .digest();
 }

@@ -88,7 +88,10 @@ export const recoveryCodesRepo = {
 const activeDevice = sql<boolean>`revoked_at is null and expires_at > now()`;
 
 export const trustedDevicesRepo = {
-  insert: (tx: Tx, values: { userId: string; tenantId: string | null; tokenHash: Buffer; userAgent: string; ip: string; days: number }) =>
+  insert: (
+    tx: Tx,
+    values: { userId: string; tenantId: string | null; tokenHash: Buffer; userAgent: string; ip: string; days: number },
+  ) =>
     tx
       .insertInto('trusted_devices')
       .values({
@@ -162,7 +165,12 @@ export const usersRepo = {
 
 export const partnerPolicyRepo = {
   requires2fa: async (tx: Tx, partnerId: string): Promise<boolean | null> => {
-    const r = await tx.selectFrom('partners').select('require_2fa').where('id', '=', partnerId).where('deleted_at', 'is', null).executeTakeFirst();
+    const r = await tx
+      .selectFrom('partners')
+      .select('require_2fa')
+      .where('id', '=', partnerId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
     return r ? r.require_2fa : null;
   },
 

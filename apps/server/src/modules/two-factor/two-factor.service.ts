@@ -59,14 +59,24 @@ export class TwoFactorService {
   confirm(p: Principal, code: string, currentToken: string, actor: Actor) {
     return inUserTenant(this.ctx.db, p.partnerId, async (tx) => {
       const totp = await totpRepo.find(tx, p.userId);
-      if (!totp?.pending_secret_encrypted) throw new AppError('conflict', 'there is no new authenticator to confirm: start the setup first');
-      const step = await acceptedStep(this.ctx.secrets.decrypt(totp.pending_secret_encrypted, secretContext(p.userId)), code, null);
+      if (!totp?.pending_secret_encrypted)
+        throw new AppError('conflict', 'there is no new authenticator to confirm: start the setup first');
+      const step = await acceptedStep(
+        this.ctx.secrets.decrypt(totp.pending_secret_encrypted, secretContext(p.userId)),
+        code,
+        null,
+      );
       if (step === null) {
-        throw new AppError('validation_failed', 'that code is not right: enter the code the app shows now, and check the time on your phone', { field: 'code' });
+        throw new AppError(
+          'validation_failed',
+          'that code is not right: enter the code the app shows now, and check the time on your phone',
+          { field: 'code' },
+        );
       }
       await totpRepo.activatePending(tx, p.userId, totp.pending_secret_encrypted, step);
       const recoveryCodes = await this.replaceRecoveryCodes(tx, p);
-      const token = p.pendingStep === 'enrolment' ? (await this.ctx.sessions.completePendingStep(tx, p.sessionId)).token : currentToken;
+      const token =
+        p.pendingStep === 'enrolment' ? (await this.ctx.sessions.completePendingStep(tx, p.sessionId)).token : currentToken;
       const replaced = Boolean(totp.enabled_at);
       const ended = await this.ctx.sessions.revokeUserSessions(tx, p.userId, {
         except: p.sessionId,
@@ -85,14 +95,20 @@ export class TwoFactorService {
   /** Turning 2FA off needs a current code or the password; recovery codes and trusted browsers go with it. */
   async disable(p: Principal, proof: ProofBody, actor: Actor) {
     if (p.partnerId && (await inUserTenant(this.ctx.db, p.partnerId, (tx) => partnerPolicyRepo.requires2fa(tx, p.partnerId!)))) {
-      throw new AppError('required_by_policy', 'your partner requires two-factor sign-in, so it cannot be turned off; set up a new authenticator instead');
+      throw new AppError(
+        'required_by_policy',
+        'your partner requires two-factor sign-in, so it cannot be turned off; set up a new authenticator instead',
+      );
     }
     await this.checkProof(p, proof, actor);
     await inUserTenant(this.ctx.db, p.partnerId, async (tx) => {
       await totpRepo.remove(tx, p.userId);
       await recoveryCodesRepo.replace(tx, p.userId, p.partnerId, []);
       const devices = await trustedDevicesRepo.revoke(tx, p.userId, 'two-factor sign-in turned off');
-      const ended = await this.ctx.sessions.revokeUserSessions(tx, p.userId, { except: p.sessionId, reason: 'two-factor sign-in turned off' });
+      const ended = await this.ctx.sessions.revokeUserSessions(tx, p.userId, {
+        except: p.sessionId,
+        reason: 'two-factor sign-in turned off',
+      });
       await audit(tx, p.partnerId, actor, {
         action: 'two_factor.disable',
         targetType: 'user',
@@ -107,7 +123,11 @@ export class TwoFactorService {
     await this.checkProof(p, proof, actor);
     return inUserTenant(this.ctx.db, p.partnerId, async (tx) => {
       const codes = await this.replaceRecoveryCodes(tx, p);
-      await audit(tx, p.partnerId, actor, { action: 'two_factor.recovery_codes_regenerate', targetType: 'user', targetId: p.userId });
+      await audit(tx, p.partnerId, actor, {
+        action: 'two_factor.recovery_codes_regenerate',
+        targetType: 'user',
+        targetId: p.userId,
+      });
       return codes;
     });
   }
@@ -158,8 +178,18 @@ export class TwoFactorService {
     });
     if (!passed) {
       await recordFailure(this.ctx.db, keys);
-      await recordAudit(this.ctx.db, p.partnerId, actor, { action: 'auth.second_factor_failed', targetType: 'session', targetId: p.sessionId, after: { method } });
-      throw new AppError('invalid_credentials', method === 'totp' ? 'that code is not right, or it was already used' : 'that recovery code is not right, or it was already used');
+      await recordAudit(this.ctx.db, p.partnerId, actor, {
+        action: 'auth.second_factor_failed',
+        targetType: 'session',
+        targetId: p.sessionId,
+        after: { method },
+      });
+      throw new AppError(
+        'invalid_credentials',
+        method === 'totp'
+          ? 'that code is not right, or it was already used'
+          : 'that recovery code is not right, or it was already used',
+      );
     }
     await clearFailures(this.ctx.db, keys[0]!);
     return passed;
@@ -175,7 +205,11 @@ export class TwoFactorService {
   private async useCode(tx: Tx, userId: string, code: string): Promise<boolean> {
     const totp = await totpRepo.find(tx, userId);
     if (!totp?.secret_encrypted) return false;
-    const step = await acceptedStep(this.ctx.secrets.decrypt(totp.secret_encrypted, secretContext(userId)), code, totp.last_used_step);
+    const step = await acceptedStep(
+      this.ctx.secrets.decrypt(totp.secret_encrypted, secretContext(userId)),
+      code,
+      totp.last_used_step,
+    );
     return step !== null && (await totpRepo.claimStep(tx, userId, step));
   }
 
@@ -196,7 +230,11 @@ export class TwoFactorService {
     if (!ok) {
       await recordFailure(this.ctx.db, keys);
       const field = proof.code !== undefined ? 'code' : 'password';
-      throw new AppError('validation_failed', field === 'code' ? 'that code is not right, or it was already used' : 'that password is not right', { field });
+      throw new AppError(
+        'validation_failed',
+        field === 'code' ? 'that code is not right, or it was already used' : 'that password is not right',
+        { field },
+      );
     }
     await clearFailures(this.ctx.db, keys[0]!);
   }
@@ -204,7 +242,9 @@ export class TwoFactorService {
   private async refuseWhileLocked(keys: ThrottleKey[]): Promise<void> {
     const wait = await lockedFor(this.ctx.db, keys);
     if (wait > 0) {
-      throw new AppError('too_many_attempts', `too many wrong codes; try again in ${Math.ceil(wait / 60)} minutes`, { retryAfterSeconds: wait });
+      throw new AppError('too_many_attempts', `too many wrong codes; try again in ${Math.ceil(wait / 60)} minutes`, {
+        retryAfterSeconds: wait,
+      });
     }
   }
 }

@@ -45,7 +45,13 @@ export class AccountService {
     await inUserTenant(this.ctx.db, p.partnerId, async (tx) => {
       const name = input.name.trim();
       if (!(await usersRepo.update(tx, p.userId, input.version, { name }))) throw staleVersion('profile');
-      await audit(tx, p.partnerId, actor, { action: 'user.update', targetType: 'user', targetId: p.userId, before: { name: p.name }, after: { name } });
+      await audit(tx, p.partnerId, actor, {
+        action: 'user.update',
+        targetType: 'user',
+        targetId: p.userId,
+        before: { name: p.name },
+        after: { name },
+      });
     });
     return this.getMe(p);
   }
@@ -61,7 +67,9 @@ export class AccountService {
     ];
     const wait = await lockedFor(this.ctx.db, keys);
     if (wait > 0) {
-      throw new AppError('too_many_attempts', `too many wrong passwords; try again in ${Math.ceil(wait / 60)} minutes`, { retryAfterSeconds: wait });
+      throw new AppError('too_many_attempts', `too many wrong passwords; try again in ${Math.ceil(wait / 60)} minutes`, {
+        retryAfterSeconds: wait,
+      });
     }
     const user = await inUserTenant(this.ctx.db, p.partnerId, (tx) => usersRepo.credentials(tx, p.userId));
     if (!user || !(await verifyPassword(user.password_hash, input.current_password))) {
@@ -76,7 +84,12 @@ export class AccountService {
       await usersRepo.setPassword(tx, p.userId, passwordHash);
       const ended = await this.ctx.sessions.revokeUserSessions(tx, p.userId, { except: p.sessionId, reason: 'password changed' });
       await userTokensRepo.revokeOpen(tx, p.userId, 'password_reset');
-      await audit(tx, p.partnerId, actor, { action: 'user.password_change', targetType: 'user', targetId: p.userId, after: { sessions_ended: ended.length } });
+      await audit(tx, p.partnerId, actor, {
+        action: 'user.password_change',
+        targetType: 'user',
+        targetId: p.userId,
+        after: { sessions_ended: ended.length },
+      });
     });
     await clearFailures(this.ctx.db, keys[0]!);
   }
@@ -86,12 +99,18 @@ export class AccountService {
   /** What the invitation page shows before a password is chosen. Unknown: 404; used, replaced or expired: 410. */
   async invitation(token: string) {
     const link = await this.openLink(token, 'invitation');
-    const partnerName = link.tenant_id ? await this.ctx.db.withPlatform((tx) => usersRepo.partnerName(tx, link.tenant_id!)) : null;
+    const partnerName = link.tenant_id
+      ? await this.ctx.db.withPlatform((tx) => usersRepo.partnerName(tx, link.tenant_id!))
+      : null;
     return { email: link.email, name: link.name, partner_name: partnerName, expires_at: link.expires_at };
   }
 
   /** Sets the first password and activates the user; the link is used up. Returns the user to sign in. */
-  async acceptInvitation(token: string, input: AcceptInvitation, caller: Caller): Promise<{ id: string; tenant_id: string | null }> {
+  async acceptInvitation(
+    token: string,
+    input: AcceptInvitation,
+    caller: Caller,
+  ): Promise<{ id: string; tenant_id: string | null }> {
     const link = await this.openLink(token, 'invitation');
     const passwordHash = await hashPassword(input.password);
     const name = input.name?.trim() || link.name;
@@ -125,33 +144,53 @@ export class AccountService {
     ];
     const wait = await lockedFor(this.ctx.db, keys);
     if (wait > 0) {
-      throw new AppError('too_many_attempts', `too many password reset requests; try again in ${Math.ceil(wait / 60)} minutes`, { retryAfterSeconds: wait });
+      throw new AppError('too_many_attempts', `too many password reset requests; try again in ${Math.ceil(wait / 60)} minutes`, {
+        retryAfterSeconds: wait,
+      });
     }
     await recordFailure(this.ctx.db, keys);
     const actor: Actor = { type: 'user', id: null, label: email, ip: caller.ip, requestId: caller.requestId };
     const user = await this.ctx.db.withPlatform((tx) => usersRepo.byEmail(tx, email));
     if (!user || user.status !== 'active' || !user.password_hash) {
-      await recordAudit(this.ctx.db, user?.tenant_id ?? null, { ...actor, id: user?.id ?? null }, {
-        action: 'user.password_reset_request',
-        targetType: 'user',
-        ...(user ? { targetId: user.id } : {}),
-        after: { sent: false, reason: !user ? 'unknown email' : `user ${user.status}` },
-      });
+      await recordAudit(
+        this.ctx.db,
+        user?.tenant_id ?? null,
+        { ...actor, id: user?.id ?? null },
+        {
+          action: 'user.password_reset_request',
+          targetType: 'user',
+          ...(user ? { targetId: user.id } : {}),
+          after: { sent: false, reason: !user ? 'unknown email' : `user ${user.status}` },
+        },
+      );
       return;
     }
     const link = await inUserTenant(this.ctx.db, user.tenant_id, async (tx) => {
-      const issued = await userTokensRepo.issue(tx, { userId: user.id, tenantId: user.tenant_id, purpose: 'password_reset', createdBy: null, validMinutes: RESET_MINUTES });
-      await audit(tx, user.tenant_id, { ...actor, id: user.id }, {
-        action: 'user.password_reset_request',
-        targetType: 'user',
-        targetId: user.id,
-        after: { sent: true, expires_at: issued.expiresAt },
+      const issued = await userTokensRepo.issue(tx, {
+        userId: user.id,
+        tenantId: user.tenant_id,
+        purpose: 'password_reset',
+        createdBy: null,
+        validMinutes: RESET_MINUTES,
       });
+      await audit(
+        tx,
+        user.tenant_id,
+        { ...actor, id: user.id },
+        {
+          action: 'user.password_reset_request',
+          targetType: 'user',
+          targetId: user.id,
+          after: { sent: true, expires_at: issued.expiresAt },
+        },
+      );
       return issued;
     });
     // Not awaited: how long the mail server takes must not tell who has an account.
     void this.ctx.mailer
-      .send(passwordResetMail({ to: user.email, name: user.name, url: `${this.ctx.config.publicUrl}/reset-password/${link.token}` }))
+      .send(
+        passwordResetMail({ to: user.email, name: user.name, url: `${this.ctx.config.publicUrl}/reset-password/${link.token}` }),
+      )
       .catch(() => undefined);
   }
 

@@ -67,12 +67,20 @@ export const usersRepo = {
   all: (tx: Tx, f: UserFilter, includeDeleted: boolean, max: number) => {
     let q = filtered(tx, f);
     if (!includeDeleted) q = q.where('users.deleted_at', 'is', null);
-    return q.orderBy(sql`lower(users.name)`).orderBy('users.id').limit(max).execute();
+    return q
+      .orderBy(sql`lower(users.name)`)
+      .orderBy('users.id')
+      .limit(max)
+      .execute();
   },
   get: (tx: Tx, id: string) => userSelect(tx).where('users.id', '=', id).executeTakeFirst(),
   /** The signed-in user, with what the sign-in and password checks need. */
   credentials: (tx: Tx, id: string) =>
-    tx.selectFrom('users').select(['id', 'tenant_id', 'email', 'name', 'status', 'password_hash', 'deleted_at']).where('id', '=', id).executeTakeFirst(),
+    tx
+      .selectFrom('users')
+      .select(['id', 'tenant_id', 'email', 'name', 'status', 'password_hash', 'deleted_at'])
+      .where('id', '=', id)
+      .executeTakeFirst(),
   /** An account that can receive a password reset: by email, not deleted. */
   byEmail: (tx: Tx, email: string) =>
     tx
@@ -82,7 +90,13 @@ export const usersRepo = {
       .where('deleted_at', 'is', null)
       .executeTakeFirst(),
   insertInvited: async (tx: Tx, values: { tenant_id: string; email: string; name: string }) =>
-    (await tx.insertInto('users').values({ ...values, status: 'invited', is_platform_admin: false }).returning('id').executeTakeFirstOrThrow()).id,
+    (
+      await tx
+        .insertInto('users')
+        .values({ ...values, status: 'invited', is_platform_admin: false })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    ).id,
   update: async (tx: Tx, id: string, version: number, values: { name?: string }) =>
     (await tx
       .updateTable('users')
@@ -93,9 +107,18 @@ export const usersRepo = {
       .returning('id')
       .executeTakeFirst()) !== undefined,
   setStatus: (tx: Tx, id: string, status: UserStatus) =>
-    tx.updateTable('users').set({ status, version: sql`version + 1` }).where('id', '=', id).execute(),
+    tx
+      .updateTable('users')
+      .set({ status, version: sql`version + 1` })
+      .where('id', '=', id)
+      .execute(),
   softDelete: (tx: Tx, id: string) =>
-    tx.updateTable('users').set({ deleted_at: sql`now()`, version: sql`version + 1` }).where('id', '=', id).where('deleted_at', 'is', null).execute(),
+    tx
+      .updateTable('users')
+      .set({ deleted_at: sql`now()`, version: sql`version + 1` })
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .execute(),
   setPassword: (tx: Tx, id: string, passwordHash: string, values: { status?: 'active'; name?: string } = {}) =>
     tx
       .updateTable('users')
@@ -152,9 +175,17 @@ export const userTokensRepo = {
       .selectFrom('user_tokens as t')
       .innerJoin('users as u', 'u.id', 't.user_id')
       .select([
-        't.id', 't.user_id', 't.tenant_id', 't.expires_at', 't.used_at', 't.revoked_at',
+        't.id',
+        't.user_id',
+        't.tenant_id',
+        't.expires_at',
+        't.used_at',
+        't.revoked_at',
         sql<boolean>`t.expires_at <= now()`.as('expired'),
-        'u.email', 'u.name', 'u.status', 'u.deleted_at',
+        'u.email',
+        'u.name',
+        'u.status',
+        'u.deleted_at',
       ])
       .where('t.token_hash', '=', hashUserToken(token))
       .where('t.purpose', '=', purpose)
@@ -171,11 +202,23 @@ export const userTokensRepo = {
       .returning('id')
       .executeTakeFirst()) !== undefined,
   revokeOpen: (tx: Tx, userId: string, purpose?: TokenPurpose) => {
-    let q = tx.updateTable('user_tokens').set({ revoked_at: sql`now()` }).where('user_id', '=', userId).where('used_at', 'is', null).where('revoked_at', 'is', null);
+    let q = tx
+      .updateTable('user_tokens')
+      .set({ revoked_at: sql`now()` })
+      .where('user_id', '=', userId)
+      .where('used_at', 'is', null)
+      .where('revoked_at', 'is', null);
     if (purpose) q = q.where('purpose', '=', purpose);
     return q.execute();
   },
   /** Links that ended more than 30 days ago (worker job). */
   purgeEnded: async (tx: Tx) =>
-    Number((await tx.deleteFrom('user_tokens').where('expires_at', '<', sql<string>`now() - interval '30 days'`).executeTakeFirst()).numDeletedRows),
+    Number(
+      (
+        await tx
+          .deleteFrom('user_tokens')
+          .where('expires_at', '<', sql<string>`now() - interval '30 days'`)
+          .executeTakeFirst()
+      ).numDeletedRows,
+    ),
 };

@@ -7,7 +7,11 @@ export type UserStatus = Static<typeof UserStatus>;
 
 const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
 const Email = Type.String({ format: 'email', minLength: 3, maxLength: 320 });
-const NewPassword = Type.String({ minLength: MIN_PASSWORD_LENGTH, maxLength: 1024, description: `at least ${MIN_PASSWORD_LENGTH} characters` });
+const NewPassword = Type.String({
+  minLength: MIN_PASSWORD_LENGTH,
+  maxLength: 1024,
+  description: `at least ${MIN_PASSWORD_LENGTH} characters`,
+});
 const Version = Type.Integer({ minimum: 1, description: 'the version you last read; a stale one is 409' });
 
 /** One role a user holds, and where (FEATURES IAM8: the multi-role display). */
@@ -30,7 +34,9 @@ export const User = Type.Object({
   name: Type.String(),
   status: UserStatus,
   last_seen_at: Type.Union([Timestamp, Type.Null()]),
-  invitation_expires_at: Type.Union([Timestamp, Type.Null()], { description: 'when the invitation link sent last expires (invited users)' }),
+  invitation_expires_at: Type.Union([Timestamp, Type.Null()], {
+    description: 'when the invitation link sent last expires (invited users)',
+  }),
   created_at: Timestamp,
   updated_at: Timestamp,
   deleted_at: Type.Union([Timestamp, Type.Null()]),
@@ -41,7 +47,9 @@ export type UserRow = Static<typeof User>;
 
 export const InvitedUser = Type.Object({
   ...User.properties,
-  invitation_sent: Type.Boolean({ description: 'false when the mail server refused the message; send it again with resend-invitation' }),
+  invitation_sent: Type.Boolean({
+    description: 'false when the mail server refused the message; send it again with resend-invitation',
+  }),
 });
 
 export const UsersQuery = Type.Object(
@@ -89,7 +97,10 @@ export const AcceptInvitation = Type.Object(
 );
 export type AcceptInvitation = Static<typeof AcceptInvitation>;
 
-export const PasswordResetRequest = Type.Object({ email: Type.String({ minLength: 3, maxLength: 320 }) }, { additionalProperties: false });
+export const PasswordResetRequest = Type.Object(
+  { email: Type.String({ minLength: 3, maxLength: 320 }) },
+  { additionalProperties: false },
+);
 export const PasswordResetAccepted = Type.Object({
   status: Type.Literal('accepted', { description: 'the same answer whether or not the email belongs to a user' }),
 });

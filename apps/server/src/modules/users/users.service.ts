@@ -37,7 +37,11 @@ export class UsersService {
     return this.ctx.db.withTenant(partnerId, async (tx) => {
       const reach = reachOf(principal, partnerId);
       const onlyIds = await this.restrictTo(tx, partnerId, reach, role_id);
-      const page = await usersRepo.list(tx, { ...(status ? { status } : {}), onlyIds, ...(params.q ? { q: params.q } : {}) }, params);
+      const page = await usersRepo.list(
+        tx,
+        { ...(status ? { status } : {}), onlyIds, ...(params.q ? { q: params.q } : {}) },
+        params,
+      );
       return { ...page, items: await this.withRoles(tx, partnerId, page.items, reach) };
     });
   }
@@ -54,11 +58,17 @@ export class UsersService {
     });
   }
 
-  async invite(partnerId: string, input: InviteUser, principal: Principal, actor: Actor): Promise<UserRow & { invitation_sent: boolean }> {
+  async invite(
+    partnerId: string,
+    input: InviteUser,
+    principal: Principal,
+    actor: Actor,
+  ): Promise<UserRow & { invitation_sent: boolean }> {
     const email = input.email.trim().toLowerCase();
     const name = input.name.trim();
     const created = await this.ctx.db.withTenant(partnerId, async (tx) => {
-      if (!(await usersRepo.partnerActive(tx, partnerId))) throw new AppError('conflict', 'this partner is suspended or deleted: nobody can be invited to it');
+      if (!(await usersRepo.partnerActive(tx, partnerId)))
+        throw new AppError('conflict', 'this partner is suspended or deleted: nobody can be invited to it');
       const userId = await uniqueEmail(() => usersRepo.insertInvited(tx, { tenant_id: partnerId, email, name }));
       const assignment = await this.access.createAssignmentIn(
         tx,
@@ -73,13 +83,25 @@ export class UsersService {
         principal,
         actor,
       );
-      const link = await userTokensRepo.issue(tx, { userId, tenantId: partnerId, purpose: 'invitation', createdBy: principal.userId, validMinutes: INVITATION_DAYS * 24 * 60 });
+      const link = await userTokensRepo.issue(tx, {
+        userId,
+        tenantId: partnerId,
+        purpose: 'invitation',
+        createdBy: principal.userId,
+        validMinutes: INVITATION_DAYS * 24 * 60,
+      });
       const partnerName = (await usersRepo.partnerName(tx, partnerId)) ?? '';
       await audit(tx, partnerId, actor, {
         action: 'user.invite',
         targetType: 'user',
         targetId: userId,
-        after: { email, name, role: assignment.role_name, scope: scopeLabel(assignment, partnerName), expires_at: link.expiresAt },
+        after: {
+          email,
+          name,
+          role: assignment.role_name,
+          scope: scopeLabel(assignment, partnerName),
+          expires_at: link.expiresAt,
+        },
       });
       return { userId, link, partnerName, roleLabel: scopeLabel(assignment, partnerName) };
     });
@@ -87,19 +109,42 @@ export class UsersService {
     return { ...(await this.get(partnerId, created.userId, principal)), invitation_sent: sent };
   }
 
-  async resendInvitation(partnerId: string, userId: string, principal: Principal, actor: Actor): Promise<UserRow & { invitation_sent: boolean }> {
+  async resendInvitation(
+    partnerId: string,
+    userId: string,
+    principal: Principal,
+    actor: Actor,
+  ): Promise<UserRow & { invitation_sent: boolean }> {
     const issued = await this.ctx.db.withTenant(partnerId, async (tx) => {
       const user = await this.target(tx, partnerId, userId);
       if (user.status !== 'invited') throw new AppError('conflict', `${user.email} has already accepted the invitation`);
       // Sending the link hands out the user's roles: only someone who could grant them may.
       await this.assertOutranks(tx, user, principal, 'send an invitation to');
-      const link = await userTokensRepo.issue(tx, { userId, tenantId: partnerId, purpose: 'invitation', createdBy: principal.userId, validMinutes: INVITATION_DAYS * 24 * 60 });
+      const link = await userTokensRepo.issue(tx, {
+        userId,
+        tenantId: partnerId,
+        purpose: 'invitation',
+        createdBy: principal.userId,
+        validMinutes: INVITATION_DAYS * 24 * 60,
+      });
       const partnerName = (await usersRepo.partnerName(tx, partnerId)) ?? '';
       const [first] = await this.access.assignmentsOfUsers(tx, partnerId, [userId]);
-      await audit(tx, partnerId, actor, { action: 'user.invitation_resend', targetType: 'user', targetId: userId, after: { email: user.email, expires_at: link.expiresAt } });
+      await audit(tx, partnerId, actor, {
+        action: 'user.invitation_resend',
+        targetType: 'user',
+        targetId: userId,
+        after: { email: user.email, expires_at: link.expiresAt },
+      });
       return { user, link, partnerName, roleLabel: first ? scopeLabel(first, partnerName) : 'a user' };
     });
-    const sent = await this.sendInvitation(issued.user.email, issued.user.name, issued.partnerName, issued.roleLabel, issued.link.token, principal);
+    const sent = await this.sendInvitation(
+      issued.user.email,
+      issued.user.name,
+      issued.partnerName,
+      issued.roleLabel,
+      issued.link.token,
+      principal,
+    );
     return { ...(await this.get(partnerId, userId, principal)), invitation_sent: sent };
   }
 
@@ -110,7 +155,13 @@ export class UsersService {
       // Whatever they had open stops working now: sessions (and so live sockets) and links.
       const ended = await this.ctx.sessions.revokeUserSessions(tx, userId, { reason: 'user suspended' });
       await userTokensRepo.revokeOpen(tx, userId);
-      await audit(tx, partnerId, actor, { action: 'user.suspend', targetType: 'user', targetId: userId, before: { status: user.status }, after: { status: 'suspended', sessions_ended: ended.length } });
+      await audit(tx, partnerId, actor, {
+        action: 'user.suspend',
+        targetType: 'user',
+        targetId: userId,
+        before: { status: user.status },
+        after: { status: 'suspended', sessions_ended: ended.length },
+      });
     });
     return this.get(partnerId, userId, principal);
   }
@@ -121,7 +172,13 @@ export class UsersService {
       // Someone who never chose a password is invited again (resend the invitation to let them in).
       const status = hasPassword ? 'active' : 'invited';
       await usersRepo.setStatus(tx, userId, status);
-      await audit(tx, partnerId, actor, { action: 'user.reactivate', targetType: 'user', targetId: userId, before: { status: user.status }, after: { status } });
+      await audit(tx, partnerId, actor, {
+        action: 'user.reactivate',
+        targetType: 'user',
+        targetId: userId,
+        before: { status: user.status },
+        after: { status },
+      });
     });
     return this.get(partnerId, userId, principal);
   }
@@ -131,7 +188,13 @@ export class UsersService {
       await usersRepo.softDelete(tx, userId);
       const ended = await this.ctx.sessions.revokeUserSessions(tx, userId, { reason: 'user deleted' });
       await userTokensRepo.revokeOpen(tx, userId);
-      await audit(tx, partnerId, actor, { action: 'user.delete', targetType: 'user', targetId: userId, before: { email: user.email, name: user.name, status: user.status }, after: { sessions_ended: ended.length } });
+      await audit(tx, partnerId, actor, {
+        action: 'user.delete',
+        targetType: 'user',
+        targetId: userId,
+        before: { email: user.email, name: user.name, status: user.status },
+        after: { sessions_ended: ended.length },
+      });
     });
   }
 
@@ -139,7 +202,13 @@ export class UsersService {
     await this.change(partnerId, userId, principal, 'edit', async (tx, user) => {
       const name = input.name.trim();
       if (!(await usersRepo.update(tx, userId, input.version, { name }))) throw staleVersion('user');
-      await audit(tx, partnerId, actor, { action: 'user.update', targetType: 'user', targetId: userId, before: { name: user.name }, after: { name } });
+      await audit(tx, partnerId, actor, {
+        action: 'user.update',
+        targetType: 'user',
+        targetId: userId,
+        before: { name: user.name },
+        after: { name },
+      });
     });
     return this.get(partnerId, userId, principal);
   }
@@ -149,17 +218,35 @@ export class UsersService {
     return this.ctx.db.withTenant(partnerId, async (tx) => {
       const reach = reachOf(principal, partnerId);
       const onlyIds = await this.restrictTo(tx, partnerId, reach, q.role_id);
-      const rows = await usersRepo.all(tx, { ...(q.status ? { status: q.status } : {}), onlyIds, ...(q.q ? { q: q.q } : {}) }, q.include_deleted ?? false, EXPORT_MAX_ROWS);
+      const rows = await usersRepo.all(
+        tx,
+        { ...(q.status ? { status: q.status } : {}), onlyIds, ...(q.q ? { q: q.q } : {}) },
+        q.include_deleted ?? false,
+        EXPORT_MAX_ROWS,
+      );
       const users = await this.withRoles(tx, partnerId, rows, reach);
       const partnerName = (await usersRepo.partnerName(tx, partnerId)) ?? '';
       await audit(tx, partnerId, actor, {
         action: 'user.export',
         targetType: 'user',
-        after: { rows: users.length, ...(q.q ? { q: q.q } : {}), ...(q.status ? { status: q.status } : {}), ...(q.role_id ? { role_id: q.role_id } : {}) },
+        after: {
+          rows: users.length,
+          ...(q.q ? { q: q.q } : {}),
+          ...(q.status ? { status: q.status } : {}),
+          ...(q.role_id ? { role_id: q.role_id } : {}),
+        },
       });
       return toCsv(
         ['name', 'email', 'status', 'roles', 'last_seen_at', 'created_at', 'deleted_at'],
-        users.map((u) => [u.name, u.email, u.status, u.roles.map((r) => scopeLabel(r, partnerName)).join('; '), u.last_seen_at, u.created_at, u.deleted_at]),
+        users.map((u) => [
+          u.name,
+          u.email,
+          u.status,
+          u.roles.map((r) => scopeLabel(r, partnerName)).join('; '),
+          u.last_seen_at,
+          u.created_at,
+          u.deleted_at,
+        ]),
       );
     });
   }
@@ -197,7 +284,10 @@ export class UsersService {
     const above = grants.find((g) => !canDelegate(principal, g.permissions, g.scope));
     if (above) {
       const missing = [...above.permissions].filter((p) => !canDelegate(principal, [p], above.scope)).sort();
-      throw new AppError('forbidden', `you cannot ${verb} ${user.email}: they hold permissions you do not hold (${missing.join(', ')})`);
+      throw new AppError(
+        'forbidden',
+        `you cannot ${verb} ${user.email}: they hold permissions you do not hold (${missing.join(', ')})`,
+      );
     }
   }
 
@@ -214,7 +304,11 @@ export class UsersService {
   }
 
   private async withRoles(tx: Tx, partnerId: string, users: UserRecord[], reach: Reach | null): Promise<UserRow[]> {
-    const assignments = await this.access.assignmentsOfUsers(tx, partnerId, users.map((u) => u.id));
+    const assignments = await this.access.assignmentsOfUsers(
+      tx,
+      partnerId,
+      users.map((u) => u.id),
+    );
     const byUser = new Map<string, UserRole[]>();
     for (const a of assignments) {
       if (a.scope_type === 'platform' || (reach && !inReach(a, reach))) continue;
@@ -231,11 +325,23 @@ export class UsersService {
       });
       byUser.set(a.user_id, list);
     }
-    return users.map(({ tenant_id, ...u }) => ({ ...u, partner_id: tenant_id!, status: u.status as UserRow['status'], roles: byUser.get(u.id) ?? [] }));
+    return users.map(({ tenant_id, ...u }) => ({
+      ...u,
+      partner_id: tenant_id!,
+      status: u.status as UserRow['status'],
+      roles: byUser.get(u.id) ?? [],
+    }));
   }
 
   /** Sends the invitation after the transaction committed; a refused mail leaves the user invited, to be sent again. */
-  private async sendInvitation(to: string, name: string, partnerName: string, roleLabel: string, token: string, principal: Principal): Promise<boolean> {
+  private async sendInvitation(
+    to: string,
+    name: string,
+    partnerName: string,
+    roleLabel: string,
+    token: string,
+    principal: Principal,
+  ): Promise<boolean> {
     try {
       await this.ctx.mailer.send(
         invitationMail({
@@ -254,17 +360,25 @@ export class UsersService {
   }
 }
 
-
 /** "Technician · X Corp", "Owner · Acme IT" (the partner, for partner-wide roles). */
-export function scopeLabel(a: Pick<Assignment, 'role_name' | 'scope_type' | 'organization_name' | 'site_name'>, partnerName: string): string {
-  const where = a.scope_type === 'site' ? `${a.organization_name} › ${a.site_name}` : a.scope_type === 'organization' ? a.organization_name : partnerName;
+export function scopeLabel(
+  a: Pick<Assignment, 'role_name' | 'scope_type' | 'organization_name' | 'site_name'>,
+  partnerName: string,
+): string {
+  const where =
+    a.scope_type === 'site'
+      ? `${a.organization_name} › ${a.site_name}`
+      : a.scope_type === 'organization'
+        ? a.organization_name
+        : partnerName;
   return where ? `${a.role_name} · ${where}` : a.role_name;
 }
 
 /** What a principal's users.view (or users.manage) grants reach inside the partner; null = all of it. */
 function reachOf(p: Principal, partnerId: string): Reach | null {
   const grants = p.grants.filter((g) => g.permissions.has('users.view') || g.permissions.has('users.manage'));
-  if (grants.some((g) => g.scope.type === 'platform' || (g.scope.type === 'partner' && g.scope.partnerId === partnerId))) return null;
+  if (grants.some((g) => g.scope.type === 'platform' || (g.scope.type === 'partner' && g.scope.partnerId === partnerId)))
+    return null;
   const reach: Reach = { organizationIds: new Set(), siteIds: new Set() };
   for (const g of grants) {
     if (g.scope.type === 'organization' && g.scope.partnerId === partnerId) reach.organizationIds.add(g.scope.organizationId);
@@ -283,7 +397,8 @@ async function uniqueEmail<T>(write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (error) {
-    if ((error as { code?: string }).code === '23505') throw new AppError('conflict', 'a user with this email address already exists', { field: 'email' });
+    if ((error as { code?: string }).code === '23505')
+      throw new AppError('conflict', 'a user with this email address already exists', { field: 'email' });
     throw error;
   }
 }

@@ -28,7 +28,14 @@ export function actorOf(request: FastifyRequest): Actor {
   if (!p) return { type: 'system', id: null, label: 'anonymous', ip: request.ip, requestId: request.id };
   if (p.kind === 'api_key') {
     // The owner acted through this key: every event names both.
-    return { type: 'api_key', id: p.userId, label: `${p.email} (key ${p.apiKeyName})`, apiKeyId: p.apiKeyId, ip: request.ip, requestId: request.id };
+    return {
+      type: 'api_key',
+      id: p.userId,
+      label: `${p.email} (key ${p.apiKeyName})`,
+      apiKeyId: p.apiKeyId,
+      ip: request.ip,
+      requestId: request.id,
+    };
   }
   return { type: 'user', id: p.userId, label: p.email, ip: request.ip, requestId: request.id };
 }
@@ -42,7 +49,10 @@ function scrub(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1));
   if (typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, SECRET_KEY.test(k) ? '[redacted]' : scrub(v, depth + 1)]),
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => [
+        k,
+        SECRET_KEY.test(k) ? '[redacted]' : scrub(v, depth + 1),
+      ]),
     );
   }
   return value;
@@ -77,5 +87,7 @@ export async function audit(tx: Tx, tenantId: string | null, actor: Actor, entry
 
 /** For events that are not part of another write (sign-in, reads of the audit log): its own transaction. */
 export function recordAudit(db: Database, tenantId: string | null, actor: Actor, entry: AuditEntry): Promise<void> {
-  return tenantId ? db.withTenant(tenantId, (tx) => audit(tx, tenantId, actor, entry)) : db.withPlatform((tx) => audit(tx, null, actor, entry));
+  return tenantId
+    ? db.withTenant(tenantId, (tx) => audit(tx, tenantId, actor, entry))
+    : db.withPlatform((tx) => audit(tx, null, actor, entry));
 }

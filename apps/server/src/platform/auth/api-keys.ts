@@ -71,13 +71,20 @@ function within(inner: Scope, outer: Scope): boolean {
  * exceeds its owner, and an owner who loses a role loses it for their keys.
  * Platform permissions count only platform-wide, unknown ones not at all.
  */
-export function keyGrants(keyScope: Scope, keyPermissions: readonly string[], ownerGrants: Grant[], catalog: PermissionCatalog): Grant[] {
+export function keyGrants(
+  keyScope: Scope,
+  keyPermissions: readonly string[],
+  ownerGrants: Grant[],
+  catalog: PermissionCatalog,
+): Grant[] {
   const grants: Grant[] = [];
   for (const g of ownerGrants) {
     const scope = within(keyScope, g.scope) ? keyScope : within(g.scope, keyScope) ? g.scope : null;
     if (!scope) continue;
     const permissions = new Set(
-      keyPermissions.filter((p) => g.permissions.has(p) && catalog.has(p) && (scope.type === 'platform' || catalog.get(p)!.scope !== 'platform')),
+      keyPermissions.filter(
+        (p) => g.permissions.has(p) && catalog.has(p) && (scope.type === 'platform' || catalog.get(p)!.scope !== 'platform'),
+      ),
     );
     if (permissions.size > 0) grants.push({ scope, permissions });
   }
@@ -107,7 +114,8 @@ export class ApiKeyAuthenticator {
    */
   async authenticate(request: FastifyRequest, authorization: string): Promise<ApiKeyPrincipal> {
     const bearer = /^Bearer +(\S+)$/i.exec(authorization.trim());
-    if (!bearer) throw new AppError('not_authenticated', 'the Authorization header must be "Bearer crmm_..." with a personal API key');
+    if (!bearer)
+      throw new AppError('not_authenticated', 'the Authorization header must be "Bearer crmm_..." with a personal API key');
     const key = bearer[1]!;
     const format = KEY_FORMAT.exec(key);
     if (!format) throw new AppError('not_authenticated', 'API key not valid');
@@ -132,7 +140,8 @@ export class ApiKeyAuthenticator {
     this.uses.set(request, { tenantId: row.tenant_id, actor });
     if (row.revoked_at !== null) throw new AppError('not_authenticated', 'API key revoked');
     if (row.expired) throw new AppError('not_authenticated', 'API key expired');
-    if (!row.owner_active) throw new AppError('not_authenticated', 'the owner of this API key cannot sign in (suspended or deleted)');
+    if (!row.owner_active)
+      throw new AppError('not_authenticated', 'the owner of this API key cannot sign in (suspended or deleted)');
 
     this.touch(row.id, row.tenant_id, request.ip);
     const grants = keyGrants(scopeOfKey(row), row.permissions, ownerGrants, this.catalog);
@@ -178,8 +187,20 @@ export class ApiKeyAuthenticator {
       .innerJoin('users as u', 'u.id', 'k.user_id')
       .leftJoin('partners as p', 'p.id', 'u.tenant_id')
       .select([
-        'k.id', 'k.tenant_id', 'k.user_id', 'k.name', 'k.secret_hash', 'k.permissions', 'k.scope_type', 'k.partner_id',
-        'k.organization_id', 'k.site_id', 'k.revoked_at', 'u.email', 'u.name as user_name', 'u.tenant_id as owner_tenant_id',
+        'k.id',
+        'k.tenant_id',
+        'k.user_id',
+        'k.name',
+        'k.secret_hash',
+        'k.permissions',
+        'k.scope_type',
+        'k.partner_id',
+        'k.organization_id',
+        'k.site_id',
+        'k.revoked_at',
+        'u.email',
+        'u.name as user_name',
+        'u.tenant_id as owner_tenant_id',
         sql<boolean>`k.expires_at is not null and k.expires_at <= now()`.as('expired'),
         sql<boolean>`u.status = 'active' and u.deleted_at is null and (u.tenant_id is null or (p.deleted_at is null and p.status = 'active'))`.as(
           'owner_active',
@@ -196,7 +217,11 @@ export class ApiKeyAuthenticator {
     this.lastTouched.set(keyId, now);
     if (this.lastTouched.size > 50_000) this.lastTouched.clear();
     const write = (tx: Tx) =>
-      tx.updateTable('api_keys').set({ last_used_at: sql`now()`, last_used_ip: ip.slice(0, 100) }).where('id', '=', keyId).execute();
+      tx
+        .updateTable('api_keys')
+        .set({ last_used_at: sql`now()`, last_used_ip: ip.slice(0, 100) })
+        .where('id', '=', keyId)
+        .execute();
     // A partner user's key row is written in its partner's context (RLS), a staff key's in the platform's.
     void (tenantId ? this.db.withTenant(tenantId, write) : this.db.withPlatform(write)).catch(() => undefined);
   }

@@ -20,7 +20,12 @@ export async function ensureFirstAdmin(
   opts: { email: string; password: string | null; dataDir: string },
 ): Promise<{ created: boolean; email: string; generatedPassword: string | null }> {
   const existing = await db.withPlatform((tx) =>
-    tx.selectFrom('users').select('email').where('is_platform_admin', '=', true).where('deleted_at', 'is', null).executeTakeFirst(),
+    tx
+      .selectFrom('users')
+      .select('email')
+      .where('is_platform_admin', '=', true)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst(),
   );
   if (existing) return { created: false, email: existing.email, generatedPassword: null };
   const password = opts.password ?? generatePassword();

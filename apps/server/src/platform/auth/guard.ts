@@ -80,7 +80,10 @@ export const guard = fp<{ catalog: PermissionCatalog; sessions: SessionStore; ap
         throw new AppError('origin_refused', 'requests from this origin are not accepted');
       }
       // Browsers always send Origin on a socket upgrade; without this check any site could open one with our cookie.
-      if (request.headers.upgrade?.toLowerCase() === 'websocket' && (origin === undefined || !isAllowedOrigin(origin, request, opts.publicUrl))) {
+      if (
+        request.headers.upgrade?.toLowerCase() === 'websocket' &&
+        (origin === undefined || !isAllowedOrigin(origin, request, opts.publicUrl))
+      ) {
         throw new AppError('origin_refused', 'socket connections from this origin are not accepted');
       }
 
@@ -133,7 +136,9 @@ export const guard = fp<{ catalog: PermissionCatalog; sessions: SessionStore; ap
 
     // Every request made with an API key is audited, with its outcome (security.md 36).
     app.addHook('onResponse', async (request, reply) => {
-      await opts.apiKeys.recordUse(request, reply.statusCode).catch((error: unknown) => request.log.warn({ err: error }, 'could not audit an API key use'));
+      await opts.apiKeys
+        .recordUse(request, reply.statusCode)
+        .catch((error: unknown) => request.log.warn({ err: error }, 'could not audit an API key use'));
     });
   },
   { name: 'cloudrmm-guard', dependencies: ['@fastify/cookie'] },

@@ -29,7 +29,9 @@ export const SessionInfo = Type.Object({
 /** The password was right, but the session may only take its next step (security.md 10). */
 export const PendingSignIn = Type.Object({
   second_factor_required: Type.Literal(true),
-  enrolment_required: Type.Boolean({ description: 'the partner requires 2FA and the user has none yet: set it up (POST /me/2fa/setup, /me/2fa/confirm)' }),
+  enrolment_required: Type.Boolean({
+    description: 'the partner requires 2FA and the user has none yet: set it up (POST /me/2fa/setup, /me/2fa/confirm)',
+  }),
   csrf_token: Type.String(),
 });
 
@@ -132,7 +134,11 @@ export const authModule = defineModule({
         });
         setSessionCookie(reply, request, session.token, ctx);
         if (next.pendingStep) {
-          return { second_factor_required: true as const, enrolment_required: next.pendingStep === 'enrolment', csrf_token: csrfTokenFor(session.token) };
+          return {
+            second_factor_required: true as const,
+            enrolment_required: next.pendingStep === 'enrolment',
+            csrf_token: csrfTokenFor(session.token),
+          };
         }
         return sessionInfo(ctx, principal, session.token);
       },
@@ -152,7 +158,11 @@ export const authModule = defineModule({
       async (request, reply) => {
         const principal = request.principal!;
         await ctx.sessions.revoke(principal.sessionId, 'signed out');
-        await recordAudit(ctx.db, principal.partnerId, actorOf(request), { action: 'auth.logout', targetType: 'session', targetId: principal.sessionId });
+        await recordAudit(ctx.db, principal.partnerId, actorOf(request), {
+          action: 'auth.logout',
+          targetType: 'session',
+          targetId: principal.sessionId,
+        });
         reply.clearCookie(SESSION_COOKIE, { path: '/' });
         return reply.code(204).send(null);
       },

@@ -40,7 +40,10 @@ export class SessionStore {
     private readonly ttlHours: number,
   ) {}
 
-  async create(user: { id: string; tenant_id: string | null }, meta: { ip: string; userAgent: string; pendingStep?: PendingStep | null }) {
+  async create(
+    user: { id: string; tenant_id: string | null },
+    meta: { ip: string; userAgent: string; pendingStep?: PendingStep | null },
+  ) {
     const token = randomBytes(32).toString('base64url');
     const pendingStep = meta.pendingStep ?? null;
     const row = await this.db.withPlatform((tx) =>
@@ -209,7 +212,12 @@ export class SessionStore {
     const r = await this.db.withPlatform((tx) =>
       tx
         .deleteFrom('sessions')
-        .where((eb) => eb.or([eb('expires_at', '<', sql<string>`now() - interval '1 day'`), eb('revoked_at', '<', sql<string>`now() - interval '1 day'`)]))
+        .where((eb) =>
+          eb.or([
+            eb('expires_at', '<', sql<string>`now() - interval '1 day'`),
+            eb('revoked_at', '<', sql<string>`now() - interval '1 day'`),
+          ]),
+        )
         .executeTakeFirst(),
     );
     return Number(r.numDeletedRows);
@@ -223,8 +231,16 @@ export class SessionStore {
     if (this.lastTouched.size > 50_000) this.lastTouched.clear();
     void this.db
       .withPlatform(async (tx) => {
-        await tx.updateTable('sessions').set({ last_seen_at: sql`now()` }).where('id', '=', sessionId).execute();
-        await tx.updateTable('users').set({ last_seen_at: sql`now()` }).where('id', '=', userId).execute();
+        await tx
+          .updateTable('sessions')
+          .set({ last_seen_at: sql`now()` })
+          .where('id', '=', sessionId)
+          .execute();
+        await tx
+          .updateTable('users')
+          .set({ last_seen_at: sql`now()` })
+          .where('id', '=', userId)
+          .execute();
       })
       .catch(() => undefined);
   }

@@ -6,7 +6,14 @@ import type { Database } from '../db/database.js';
  * passwords, and second factors (codes, recovery codes) counted apart from them.
  * Password-reset requests count every request (each one may send a mail).
  */
-export const LIMITS = { account: 5, ip: 30, second_factor_account: 5, second_factor_ip: 30, password_reset_account: 3, password_reset_ip: 20 } as const;
+export const LIMITS = {
+  account: 5,
+  ip: 30,
+  second_factor_account: 5,
+  second_factor_ip: 30,
+  password_reset_account: 3,
+  password_reset_ip: 20,
+} as const;
 const WINDOW_MINUTES = 15;
 const LOCK_MINUTES = 15;
 

@@ -38,9 +38,7 @@ export async function startEmbeddedPostgres(opts: {
   );
 
   if (await portInUse(port)) {
-    throw new Error(
-      `port ${port} for the embedded Postgres is already in use; stop what holds it or set CLOUDRMM_PG_PORT`,
-    );
+    throw new Error(`port ${port} for the embedded Postgres is already in use; stop what holds it or set CLOUDRMM_PG_PORT`);
   }
 
   const EmbeddedPostgres = await loadEmbeddedPostgres();

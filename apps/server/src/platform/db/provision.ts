@@ -35,7 +35,10 @@ export async function provisionDatabase(opts: {
     if (opts.appUrl) {
       const user = decodeURIComponent(new URL(opts.appUrl).username);
       await client.query(`grant ${RUNTIME_GROUP_ROLE} to ${client.escapeIdentifier(user)}`).catch((error: Error) => {
-        opts.log.warn({ err: error, user }, `could not grant ${RUNTIME_GROUP_ROLE} to the DATABASE_APP_URL role; grant it yourself`);
+        opts.log.warn(
+          { err: error, user },
+          `could not grant ${RUNTIME_GROUP_ROLE} to the DATABASE_APP_URL role; grant it yourself`,
+        );
       });
     }
     await assertRuntimeRoleIsSafe(client, decodeURIComponent(new URL(appUrl).username));
@@ -88,7 +91,11 @@ async function migrate(client: pg.Client, dir: string, log: Logger): Promise<str
           where n.nspname = 'public' and c.relrowsecurity`,
       );
       for (const { name } of withRls.rows) await client.query(`alter table ${name} force row level security`);
-      await client.query('insert into schema_migrations (version, name, checksum) values ($1, $2, $3)', [version, file, checksum]);
+      await client.query('insert into schema_migrations (version, name, checksum) values ($1, $2, $3)', [
+        version,
+        file,
+        checksum,
+      ]);
       await client.query('commit');
     } catch (error) {
       await client.query('rollback');

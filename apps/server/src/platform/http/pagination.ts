@@ -33,7 +33,14 @@ export async function paginate<DB, TB extends keyof DB & string, Row extends { i
   if (params.q) q = q.where(sql<boolean>`${sql.ref(`${table}.name`)} ilike ${'%' + escapeLike(params.q) + '%'}`);
 
   const total = params.include_total
-    ? Number((await q.clearSelect().select(sql<number>`count(*)`.as('n')).executeTakeFirst() as { n: number } | undefined)?.n ?? 0)
+    ? Number(
+        (
+          (await q
+            .clearSelect()
+            .select(sql<number>`count(*)`.as('n'))
+            .executeTakeFirst()) as { n: number } | undefined
+        )?.n ?? 0,
+      )
     : undefined;
 
   if (params.cursor) {
@@ -43,7 +50,11 @@ export async function paginate<DB, TB extends keyof DB & string, Row extends { i
     q = q.where(sql<boolean>`(${column}, ${id}) ${cmp} (${typed}, ${lastId}::uuid)`);
   }
   const dir = sql.raw(descending ? 'desc' : 'asc');
-  const rows = await q.orderBy(sql`${column} ${dir}`).orderBy(sql`${id} ${dir}`).limit(limit + 1).execute();
+  const rows = await q
+    .orderBy(sql`${column} ${dir}`)
+    .orderBy(sql`${id} ${dir}`)
+    .limit(limit + 1)
+    .execute();
   const items = rows.slice(0, limit) as Row[];
   const last = items[items.length - 1];
   const next_cursor =

@@ -19,7 +19,9 @@ export const ListQuery = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
     cursor: Type.Optional(Type.String({ maxLength: 512 })),
-    sort: Type.Optional(Type.Union([Type.Literal('name'), Type.Literal('-name'), Type.Literal('created_at'), Type.Literal('-created_at')])),
+    sort: Type.Optional(
+      Type.Union([Type.Literal('name'), Type.Literal('-name'), Type.Literal('created_at'), Type.Literal('-created_at')]),
+    ),
     q: Type.Optional(Type.String({ maxLength: 200 })),
     include_deleted: Type.Optional(Type.Boolean()),
     include_total: Type.Optional(Type.Boolean()),
@@ -36,5 +38,4 @@ export const ListOf = <T extends TSchema>(item: T) =>
   });
 
 /** The error responses a route may give, for OpenAPI. */
-export const errorResponses = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((s) => [s, Type.Ref('ErrorBody')]));
+export const errorResponses = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, Type.Ref('ErrorBody')]));

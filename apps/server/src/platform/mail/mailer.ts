@@ -54,7 +54,10 @@ class SmtpMailer implements Mailer {
       this.log.info({ mail: { to: message.to, subject: message.subject } }, 'mail sent');
     } catch (error) {
       // The message says what failed; the link (a secret) stays out of the log.
-      this.log.error({ mail: { to: message.to, subject: message.subject }, err: { message: (error as Error).message } }, 'mail could not be sent');
+      this.log.error(
+        { mail: { to: message.to, subject: message.subject }, err: { message: (error as Error).message } },
+        'mail could not be sent',
+      );
       throw new Error(`the mail server did not accept the message: ${(error as Error).message}`, { cause: error });
     }
   }

@@ -33,7 +33,9 @@ export function AccountPage() {
       <PasswordCard />
       <Card>
         <CardContent className="flex flex-wrap items-center justify-between gap-3 py-3">
-          <p className="text-[13px] text-muted-foreground">Two-factor sign-in, your open sessions and trusted browsers are on the Security page.</p>
+          <p className="text-[13px] text-muted-foreground">
+            Two-factor sign-in, your open sessions and trusted browsers are on the Security page.
+          </p>
           <Button asChild size="sm">
             <Link to="/me/security">
               <UserLock aria-hidden="true" />
@@ -78,8 +80,14 @@ function ProfileCard({ me }: { me: Me }) {
           ]}
         />
         <form noValidate onSubmit={submit} className="grid max-w-sm gap-4">
-          <Field id="profile-name" label="Name" error={nameError ?? (isApiError(update.error) && update.error.field === 'name' ? update.error.message : null)}>
-            {(control) => <Input {...control} autoComplete="name" maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />}
+          <Field
+            id="profile-name"
+            label="Name"
+            error={nameError ?? (isApiError(update.error) && update.error.field === 'name' ? update.error.message : null)}
+          >
+            {(control) => (
+              <Input {...control} autoComplete="name" maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
+            )}
           </Field>
           {conflict ? (
             <Alert tone="warning">Your profile was changed elsewhere. Reload the page, then make your change again.</Alert>
@@ -128,7 +136,8 @@ function PasswordCard() {
     );
   }
 
-  const fieldError = isApiError(change.error) && (change.error.field === 'current_password' || change.error.field === 'new_password');
+  const fieldError =
+    isApiError(change.error) && (change.error.field === 'current_password' || change.error.field === 'new_password');
   const formError =
     change.isError && !fieldError
       ? isApiError(change.error) && change.error.status === 429
@@ -145,9 +154,24 @@ function PasswordCard() {
         <form noValidate onSubmit={submit} className="grid max-w-sm gap-4">
           <p className="text-[13px] text-muted-foreground">Changing it signs you out of every other browser and device.</p>
           <Field id="password-current" label="Current password" error={errors.current}>
-            {(control) => <Input {...control} type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} />}
+            {(control) => (
+              <Input
+                {...control}
+                type="password"
+                autoComplete="current-password"
+                value={current}
+                onChange={(e) => setCurrent(e.target.value)}
+              />
+            )}
           </Field>
-          <NewPasswordFields idPrefix="password-new" password={password} confirm={confirm} onPassword={setPassword} onConfirm={setConfirm} errors={errors} />
+          <NewPasswordFields
+            idPrefix="password-new"
+            password={password}
+            confirm={confirm}
+            onPassword={setPassword}
+            onConfirm={setConfirm}
+            errors={errors}
+          />
           {formError ? <Alert>{formError}</Alert> : null}
           <div>
             <Button type="submit" variant="primary" loading={change.isPending}>

@@ -67,7 +67,13 @@ export function useAcceptInvitation(token: string) {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: async (body: { password: string; name?: string }) =>
-      (await request<Session | PendingSignIn>(`/auth/invitations/${tokenPath(token)}/accept`, { method: 'POST', body, expectUnauthorized: true })).data,
+      (
+        await request<Session | PendingSignIn>(`/auth/invitations/${tokenPath(token)}/accept`, {
+          method: 'POST',
+          body,
+          expectUnauthorized: true,
+        })
+      ).data,
     onSuccess: (answer) => {
       queryClient.clear();
       setCsrfToken(answer.csrf_token);
@@ -78,14 +84,19 @@ export function useAcceptInvitation(token: string) {
 
 export function useRequestPasswordReset() {
   return useMutation({
-    mutationFn: (email: string) => request<{ status: 'accepted' }>('/auth/password-reset', { method: 'POST', body: { email }, expectUnauthorized: true }),
+    mutationFn: (email: string) =>
+      request<{ status: 'accepted' }>('/auth/password-reset', { method: 'POST', body: { email }, expectUnauthorized: true }),
   });
 }
 
 export function useResetPassword(token: string) {
   return useMutation({
     mutationFn: (newPassword: string) =>
-      request<void>(`/auth/password-reset/${tokenPath(token)}`, { method: 'POST', body: { new_password: newPassword }, expectUnauthorized: true }),
+      request<void>(`/auth/password-reset/${tokenPath(token)}`, {
+        method: 'POST',
+        body: { new_password: newPassword },
+        expectUnauthorized: true,
+      }),
   });
 }
 

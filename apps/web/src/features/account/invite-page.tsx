@@ -38,7 +38,14 @@ export function InvitePage() {
   }
 
   if (pending && invitation.data) {
-    return <PendingSignInStep pending={pending} email={invitation.data.email} onSignedIn={signedIn} onStartOver={() => void navigate({ to: '/login' })} />;
+    return (
+      <PendingSignInStep
+        pending={pending}
+        email={invitation.data.email}
+        onSignedIn={signedIn}
+        onStartOver={() => void navigate({ to: '/login' })}
+      />
+    );
   }
 
   if (invitation.isPending) {
@@ -92,22 +99,25 @@ export function InvitePage() {
     );
   }
 
-  const formError = accept.isError && !(isApiError(accept.error) && accept.error.field === 'password') ? errorMessage(accept.error) : null;
+  const formError =
+    accept.isError && !(isApiError(accept.error) && accept.error.field === 'password') ? errorMessage(accept.error) : null;
 
   return (
     <PublicCard
       title={info.partner_name ? `Join ${info.partner_name}` : 'Join CloudRMM'}
       description={
         <>
-          You were invited as <span className="font-medium text-foreground">{info.email}</span>. Choose a password to activate your
-          account. This link expires {formatDateTime(info.expires_at)}.
+          You were invited as <span className="font-medium text-foreground">{info.email}</span>. Choose a password to activate
+          your account. This link expires {formatDateTime(info.expires_at)}.
         </>
       }
     >
       <form noValidate onSubmit={submit} className="grid gap-4">
         <input type="email" name="username" autoComplete="username" value={info.email} readOnly hidden />
         <Field id="invite-accept-name" label="Your name" error={errors.name}>
-          {(control) => <Input {...control} autoComplete="name" maxLength={200} value={shownName} onChange={(e) => setName(e.target.value)} />}
+          {(control) => (
+            <Input {...control} autoComplete="name" maxLength={200} value={shownName} onChange={(e) => setName(e.target.value)} />
+          )}
         </Field>
         <NewPasswordFields
           idPrefix="invite-accept"

@@ -24,13 +24,33 @@ export function NewPasswordFields({
 }) {
   return (
     <>
-      <Field id={`${idPrefix}-password`} label={label} hint={`At least ${MIN_PASSWORD_LENGTH} characters. A few unrelated words make a strong one.`} error={errors.password}>
+      <Field
+        id={`${idPrefix}-password`}
+        label={label}
+        hint={`At least ${MIN_PASSWORD_LENGTH} characters. A few unrelated words make a strong one.`}
+        error={errors.password}
+      >
         {(control) => (
-          <Input {...control} type="password" autoComplete="new-password" autoFocus={autoFocus} value={password} onChange={(e) => onPassword(e.target.value)} />
+          <Input
+            {...control}
+            type="password"
+            autoComplete="new-password"
+            autoFocus={autoFocus}
+            value={password}
+            onChange={(e) => onPassword(e.target.value)}
+          />
         )}
       </Field>
       <Field id={`${idPrefix}-confirm`} label={`Repeat the ${label.toLowerCase()}`} error={errors.confirm}>
-        {(control) => <Input {...control} type="password" autoComplete="new-password" value={confirm} onChange={(e) => onConfirm(e.target.value)} />}
+        {(control) => (
+          <Input
+            {...control}
+            type="password"
+            autoComplete="new-password"
+            value={confirm}
+            onChange={(e) => onConfirm(e.target.value)}
+          />
+        )}
       </Field>
     </>
   );

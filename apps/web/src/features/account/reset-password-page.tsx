@@ -35,8 +35,8 @@ export function ForgotPasswordPage() {
     return (
       <PublicCard title="Check your email">
         <Alert tone="info" title="If that address has an account, a link is on its way">
-          The link to choose a new password works once, for one hour. Nothing arrived? Check the spam folder, or ask an administrator
-          of your partner.
+          The link to choose a new password works once, for one hour. Nothing arrived? Check the spam folder, or ask an
+          administrator of your partner.
         </Alert>
       </PublicCard>
     );
@@ -50,11 +50,22 @@ export function ForgotPasswordPage() {
         : null;
 
   return (
-    <PublicCard title="Reset your password" description="Enter the email address you sign in with. We will send a link to choose a new password.">
+    <PublicCard
+      title="Reset your password"
+      description="Enter the email address you sign in with. We will send a link to choose a new password."
+    >
       <form noValidate onSubmit={submit} className="grid gap-4">
         <Field id="forgot-email" label="Email" error={emailError}>
           {(control) => (
-            <Input {...control} type="email" autoComplete="username" inputMode="email" autoFocus value={email} onChange={(e) => setEmail(e.target.value)} />
+            <Input
+              {...control}
+              type="email"
+              autoComplete="username"
+              inputMode="email"
+              autoFocus
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+            />
           )}
         </Field>
         {formError ? <Alert>{formError}</Alert> : null}
@@ -107,8 +118,8 @@ export function ResetPasswordPage() {
       <PublicCard title="This link cannot be used">
         <div className="grid gap-4">
           <Alert tone="warning">
-            {linkError.status === 410 ? `${linkError.message}.` : 'The link is not valid: check that it was copied whole.'} Ask for a new
-            one.
+            {linkError.status === 410 ? `${linkError.message}.` : 'The link is not valid: check that it was copied whole.'} Ask
+            for a new one.
           </Alert>
           <Button asChild variant="primary" className="w-full">
             <Link to="/forgot-password">Send a new link</Link>
@@ -118,12 +129,21 @@ export function ResetPasswordPage() {
     );
   }
 
-  const formError = reset.isError && !(isApiError(reset.error) && reset.error.field === 'new_password') ? errorMessage(reset.error) : null;
+  const formError =
+    reset.isError && !(isApiError(reset.error) && reset.error.field === 'new_password') ? errorMessage(reset.error) : null;
 
   return (
     <PublicCard title="Choose a new password" description="Setting it signs you out everywhere.">
       <form noValidate onSubmit={submit} className="grid gap-4">
-        <NewPasswordFields idPrefix="reset" autoFocus password={password} confirm={confirm} onPassword={setPassword} onConfirm={setConfirm} errors={errors} />
+        <NewPasswordFields
+          idPrefix="reset"
+          autoFocus
+          password={password}
+          confirm={confirm}
+          onPassword={setPassword}
+          onConfirm={setConfirm}
+          errors={errors}
+        />
         {formError ? <Alert>{formError}</Alert> : null}
         <Button type="submit" variant="primary" size="lg" loading={reset.isPending} className="w-full">
           {reset.isPending ? null : <CheckCircle2 aria-hidden="true" />}

@@ -159,7 +159,9 @@ export function ApiKeysPage() {
       <Card>
         {listIsEmpty ? null : (
           <ListToolbar actions={createButton}>
-            <p className="text-[13px] text-muted-foreground">Keys are shown once, when they are created. Revoke any you no longer use.</p>
+            <p className="text-[13px] text-muted-foreground">
+              Keys are shown once, when they are created. Revoke any you no longer use.
+            </p>
           </ListToolbar>
         )}
         <DataTable

@@ -95,7 +95,11 @@ export function useScopePartners(enabled: boolean) {
 }
 
 export function useScopeOrganizations(partnerId: string, enabled: boolean) {
-  return useNamedList(['organizations', partnerId], `/partners/${encodeURIComponent(partnerId)}/organizations`, enabled && Boolean(partnerId));
+  return useNamedList(
+    ['organizations', partnerId],
+    `/partners/${encodeURIComponent(partnerId)}/organizations`,
+    enabled && Boolean(partnerId),
+  );
 }
 
 export function useScopeSites(partnerId: string, organizationId: string, enabled: boolean) {

@@ -83,7 +83,11 @@ function CreateApiKeyForm({ onCreated, onCancel }: { onCreated: (key: CreatedApi
   }, [catalog.data, held, scopeType]);
   const offered = useMemo(() => new Set(groups.flatMap((g) => g.permissions.map((p) => p.name))), [groups]);
 
-  const errors = formErrors(create.error, ['name', 'permissions', 'expires_at', 'partner_id', 'organization_id', 'site_id'], false);
+  const errors = formErrors(
+    create.error,
+    ['name', 'permissions', 'expires_at', 'partner_id', 'organization_id', 'site_id'],
+    false,
+  );
   const today = useNow(60_000).getTime();
 
   function chooseScope(next: ApiKeyScopeType) {
@@ -97,7 +101,8 @@ function CreateApiKeyForm({ onCreated, onCancel }: { onCreated: (key: CreatedApi
     const chosen = [...permissions].filter((p) => offered.has(p));
     if (chosen.length === 0) found.permissions = 'Choose at least one permission.';
     if (needsPartner && !partnerId) found.partner_id = 'Choose a partner.';
-    if ((scopeType === 'organization' || scopeType === 'site') && !organizationId) found.organization_id = 'Choose an organization.';
+    if ((scopeType === 'organization' || scopeType === 'site') && !organizationId)
+      found.organization_id = 'Choose an organization.';
     if (scopeType === 'site' && !siteId) found.site_id = 'Choose a site.';
     if (expiry === 'custom' && !customDate) found.expires_at = 'Choose the last day the key works.';
     setProblems(found);
@@ -188,7 +193,12 @@ function CreateApiKeyForm({ onCreated, onCancel }: { onCreated: (key: CreatedApi
         <legend className="mb-1.5 text-xs font-medium text-foreground">Where the key works</legend>
         <div className="flex flex-wrap gap-x-4 gap-y-1.5">
           {isStaff ? <ScopeRadio value="platform" current={scopeType} onChange={chooseScope} label="Platform-wide" /> : null}
-          <ScopeRadio value="partner" current={scopeType} onChange={chooseScope} label={isStaff ? 'One partner' : 'Whole partner'} />
+          <ScopeRadio
+            value="partner"
+            current={scopeType}
+            onChange={chooseScope}
+            label={isStaff ? 'One partner' : 'Whole partner'}
+          />
           <ScopeRadio value="organization" current={scopeType} onChange={chooseScope} label="One organization" />
           <ScopeRadio value="site" current={scopeType} onChange={chooseScope} label="One site" />
         </div>
@@ -242,7 +252,10 @@ function CreateApiKeyForm({ onCreated, onCancel }: { onCreated: (key: CreatedApi
           <p className="text-xs font-medium text-foreground">Permissions</p>
           <span className="text-xs text-muted-foreground">Only permissions you hold are offered</span>
         </div>
-        <div className="max-h-72 overflow-y-auto rounded-md border border-border" aria-invalid={fieldError('permissions') ? true : undefined}>
+        <div
+          className="max-h-72 overflow-y-auto rounded-md border border-border"
+          aria-invalid={fieldError('permissions') ? true : undefined}
+        >
           {catalog.isPending ? (
             <div className="grid gap-2 p-4">
               <Skeleton className="h-3.5 w-40" />

@@ -136,7 +136,11 @@ export function useAuditEvents(partnerId: string | null, search: AuditSearch) {
     queryKey: ['audit', partnerId ?? 'platform', 'events', query],
     initialPageParam: null as string | null,
     queryFn: ({ pageParam, signal }) =>
-      api.get<Page<AuditEvent>>(auditBasePath(partnerId), { ...query, limit: AUDIT_PAGE_SIZE, cursor: pageParam ?? undefined }, signal),
+      api.get<Page<AuditEvent>>(
+        auditBasePath(partnerId),
+        { ...query, limit: AUDIT_PAGE_SIZE, cursor: pageParam ?? undefined },
+        signal,
+      ),
     getNextPageParam: (last) => last.next_cursor ?? undefined,
     placeholderData: keepPreviousData,
     refetchOnWindowFocus: false,

@@ -30,14 +30,7 @@ import { Skeleton } from '../../ui/skeleton';
 import { Table, TableBody, TableCaption, TableCell, TableHead, TableHeader, TableRow } from '../../ui/table';
 import { Truncate } from '../../ui/truncate';
 import { usePartnerSummary } from '../partners/use-partner-name';
-import {
-  ACTION_PREFIXES,
-  auditExportHref,
-  hasAuditFilters,
-  useAuditEvents,
-  useVerifyChain,
-  validateAuditSearch,
-} from './api';
+import { ACTION_PREFIXES, auditExportHref, hasAuditFilters, useAuditEvents, useVerifyChain, validateAuditSearch } from './api';
 import type { AuditEvent, AuditSearch, ChainVerification } from './api';
 import { EventDetails } from './event-details';
 
@@ -53,9 +46,7 @@ export function PartnerAuditPage() {
     <AuditLog
       partnerId={partnerId}
       search={search}
-      onSearchChange={(patch) =>
-        void navigate({ search: (prev) => validateAuditSearch({ ...prev, ...patch }), replace: true })
-      }
+      onSearchChange={(patch) => void navigate({ search: (prev) => validateAuditSearch({ ...prev, ...patch }), replace: true })}
     />
   );
 }
@@ -68,9 +59,7 @@ export function PlatformAuditPage() {
     <AuditLog
       partnerId={null}
       search={search}
-      onSearchChange={(patch) =>
-        void navigate({ search: (prev) => validateAuditSearch({ ...prev, ...patch }), replace: true })
-      }
+      onSearchChange={(patch) => void navigate({ search: (prev) => validateAuditSearch({ ...prev, ...patch }), replace: true })}
     />
   );
 }
@@ -101,7 +90,9 @@ function ActorCell({ event }: { event: AuditEvent }) {
 function ActionCell({ action }: { action: string }) {
   const failed = /(^|[._])failed$/.test(action);
   return (
-    <span className={cn('flex min-w-0 items-center gap-1.5 font-mono text-xs', failed ? 'text-destructive-text' : 'text-foreground')}>
+    <span
+      className={cn('flex min-w-0 items-center gap-1.5 font-mono text-xs', failed ? 'text-destructive-text' : 'text-foreground')}
+    >
       {failed ? <AlertTriangle className="size-3.5 shrink-0" aria-hidden="true" /> : null}
       <Truncate text={action} />
       {failed ? <span className="sr-only"> (failure)</span> : null}
@@ -454,17 +445,19 @@ function AuditTable({
           </tr>
         </TableHeader>
         <TableBody>
-          {status === 'pending'
-            ? Array.from({ length: 8 }, (_, i) => (
-                <TableRow key={i} className="hover:bg-transparent">
-                  {['w-4', 'w-32', 'w-36', 'w-28', 'w-48', 'w-20'].map((w, j) => (
-                    <TableCell key={j} className={cn('h-9', j === 5 && 'hidden md:table-cell')}>
-                      <Skeleton className={cn('h-3.5', w)} />
-                    </TableCell>
-                  ))}
-                </TableRow>
-              ))
-            : <EventRows events={events} />}
+          {status === 'pending' ? (
+            Array.from({ length: 8 }, (_, i) => (
+              <TableRow key={i} className="hover:bg-transparent">
+                {['w-4', 'w-32', 'w-36', 'w-28', 'w-48', 'w-20'].map((w, j) => (
+                  <TableCell key={j} className={cn('h-9', j === 5 && 'hidden md:table-cell')}>
+                    <Skeleton className={cn('h-3.5', w)} />
+                  </TableCell>
+                ))}
+              </TableRow>
+            ))
+          ) : (
+            <EventRows events={events} />
+          )}
         </TableBody>
       </Table>
       {children}
@@ -508,8 +501,7 @@ export function AuditLog({
           </p>
           <p className="flex items-center gap-1.5 text-xs">
             <Eye className="size-3.5 shrink-0" aria-hidden="true" />
-            Viewing this log is itself recorded: each time you open, filter or export it, an event with your filters is
-            added.
+            Viewing this log is itself recorded: each time you open, filter or export it, an event with your filters is added.
           </p>
         </div>
       }
@@ -556,7 +548,14 @@ export function AuditLog({
         action={
           <Button
             onClick={() =>
-              onSearchChange({ q: undefined, actor: undefined, action: undefined, target: undefined, from: undefined, to: undefined })
+              onSearchChange({
+                q: undefined,
+                actor: undefined,
+                action: undefined,
+                target: undefined,
+                from: undefined,
+                to: undefined,
+              })
             }
           >
             Clear filters
@@ -613,9 +612,7 @@ export function AuditLog({
     <div className="grid gap-5">
       {header}
       {verify.data ? <VerifyResult result={verify.data} onDismiss={() => verify.reset()} /> : null}
-      {verify.isError ? (
-        <Alert title="Could not verify the audit log">{errorMessage(verify.error)}</Alert>
-      ) : null}
+      {verify.isError ? <Alert title="Could not verify the audit log">{errorMessage(verify.error)}</Alert> : null}
       <Card>
         <Filters search={search} onChange={onSearchChange} />
         {body}

@@ -146,7 +146,13 @@ function Changes({ event }: { event: AuditEvent }) {
           {mode === 'update' ? 'Changes' : mode === 'create' ? 'State after' : 'State before'}
         </h4>
         {mode === 'update' && unchanged > 0 ? (
-          <Button size="sm" variant="link" className="text-xs" onClick={() => setShowUnchanged((v) => !v)} aria-pressed={showUnchanged}>
+          <Button
+            size="sm"
+            variant="link"
+            className="text-xs"
+            onClick={() => setShowUnchanged((v) => !v)}
+            aria-pressed={showUnchanged}
+          >
             {showUnchanged ? 'Hide' : 'Show'} {unchanged} unchanged {unchanged === 1 ? 'field' : 'fields'}
           </Button>
         ) : null}

@@ -146,18 +146,27 @@ export function LoginPage() {
               </Field>
             )}
             {sso.required ? null : (
-              <Link to="/forgot-password" className="-mt-2 w-fit justify-self-end text-xs text-link underline-offset-4 hover:underline">
+              <Link
+                to="/forgot-password"
+                className="-mt-2 w-fit justify-self-end text-xs text-link underline-offset-4 hover:underline"
+              >
                 Forgot password?
               </Link>
             )}
-            {formError ? <Alert>{formError}</Alert> : ssoErrorMessage(ssoError) ? <Alert>{ssoErrorMessage(ssoError)}</Alert> : null}
+            {formError ? (
+              <Alert>{formError}</Alert>
+            ) : ssoErrorMessage(ssoError) ? (
+              <Alert>{ssoErrorMessage(ssoError)}</Alert>
+            ) : null}
             {sso.required ? null : (
               <Button type="submit" variant="primary" size="lg" loading={login.isPending} className="w-full">
                 {login.isPending ? null : <LogIn aria-hidden="true" />}
                 Sign in
               </Button>
             )}
-            {sso.startUrl ? <SsoSignInButton startUrl={sso.startUrl} email={email} redirect={safeRedirect(redirect)} primary={sso.required} /> : null}
+            {sso.startUrl ? (
+              <SsoSignInButton startUrl={sso.startUrl} email={email} redirect={safeRedirect(redirect)} primary={sso.required} />
+            ) : null}
           </form>
         </div>
         <p className="mt-6 text-center text-xs text-muted-foreground">

@@ -119,7 +119,10 @@ const ACRONYMS = new Set(['api', 'sso', 'ip', 'url', 'csv']);
 export function moduleLabel(module: string): string {
   const label = MODULE_LABELS[module];
   if (label) return label;
-  const words = module.split(/[-_\s]+/).filter(Boolean).map((w) => (ACRONYMS.has(w) ? w.toUpperCase() : w));
+  const words = module
+    .split(/[-_\s]+/)
+    .filter(Boolean)
+    .map((w) => (ACRONYMS.has(w) ? w.toUpperCase() : w));
   const text = words.join(' ');
   return text.charAt(0).toUpperCase() + text.slice(1);
 }

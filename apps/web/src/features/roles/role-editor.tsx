@@ -166,20 +166,14 @@ export function RoleEditor({ partnerId, groups, held, role, initial, notice }: R
             {notice}
             {permissionsLocked ? (
               <Alert tone="info" title="Permissions are locked">
-                This role has {plural(notHeld.length, 'permission', 'permissions')} you do not hold ({notHeld.join(', ')}).
-                You can rename it, but only someone who holds them can change its permissions.
+                This role has {plural(notHeld.length, 'permission', 'permissions')} you do not hold ({notHeld.join(', ')}). You
+                can rename it, but only someone who holds them can change its permissions.
               </Alert>
             ) : null}
             {errors.fieldErrors.permissions ? <Alert>{errors.fieldErrors.permissions}</Alert> : null}
           </div>
         ) : null}
-        <PermissionPicker
-          groups={groups}
-          selected={selected}
-          held={held}
-          readOnly={permissionsLocked}
-          onChange={setSelected}
-        />
+        <PermissionPicker groups={groups} selected={selected} held={held} readOnly={permissionsLocked} onChange={setSelected} />
       </Card>
 
       <div className="sticky bottom-0 z-10 grid gap-3 border-t border-border bg-background/95 py-3 backdrop-blur">

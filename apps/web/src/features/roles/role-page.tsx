@@ -197,8 +197,8 @@ function RoleView({ role, groups }: { role: Role; groups: ReturnType<typeof grou
         <PermissionPicker groups={groups} selected={selected} held={selected} readOnly />
         {platformOnly > 0 ? (
           <p className="border-t border-border px-4 py-2.5 text-xs text-muted-foreground">
-            Also {plural(platformOnly, 'platform permission', 'platform permissions')}, which count only for platform staff
-            and are not listed here.
+            Also {plural(platformOnly, 'platform permission', 'platform permissions')}, which count only for platform staff and
+            are not listed here.
           </p>
         ) : null}
       </Card>
@@ -258,7 +258,8 @@ export function NewRolePage() {
     const copy = duplicateOf(source.data, catalog.data, held);
     initial = { name: `${source.data.name} (copy)`, description: source.data.description, permissions: copy.kept };
     const left: string[] = [];
-    if (copy.notHeld.length) left.push(`${plural(copy.notHeld.length, 'permission', 'permissions')} you do not hold (${copy.notHeld.join(', ')})`);
+    if (copy.notHeld.length)
+      left.push(`${plural(copy.notHeld.length, 'permission', 'permissions')} you do not hold (${copy.notHeld.join(', ')})`);
     if (copy.platformOnly) left.push(`${plural(copy.platformOnly, 'platform permission', 'platform permissions')}`);
     notice = (
       <Alert tone="info" title={`Starting from “${source.data.name}”`}>
@@ -274,14 +275,7 @@ export function NewRolePage() {
         title="New role"
         description="A custom role of this partner: give it a name and exactly the permissions its users need."
       />
-      <RoleEditor
-        key={from ?? 'blank'}
-        partnerId={partnerId}
-        groups={groups}
-        held={held}
-        initial={initial}
-        notice={notice}
-      />
+      <RoleEditor key={from ?? 'blank'} partnerId={partnerId} groups={groups} held={held} initial={initial} notice={notice} />
     </div>
   );
 }

@@ -112,8 +112,8 @@ export function RolesPage() {
         description={
           partner.name ? (
             <>
-              What the users of <span className="font-medium text-foreground">{partner.name}</span> may do. System roles are
-              built in; make a custom role when none of them fits.
+              What the users of <span className="font-medium text-foreground">{partner.name}</span> may do. System roles are built
+              in; make a custom role when none of them fits.
             </>
           ) : partner.query.isPending ? (
             <Skeleton className="h-4 w-72" />

@@ -66,7 +66,8 @@ export function TwoFactorEnrolment({
   }
 
   const enrolment = setup.data;
-  const otherError = confirm.isError && !(isApiError(confirm.error) && confirm.error.field === 'code') ? errorMessage(confirm.error) : null;
+  const otherError =
+    confirm.isError && !(isApiError(confirm.error) && confirm.error.field === 'code') ? errorMessage(confirm.error) : null;
   return (
     <form noValidate onSubmit={submit} className="grid gap-4">
       <ol className="grid list-decimal gap-1 pl-5 text-[13px] text-muted-foreground">

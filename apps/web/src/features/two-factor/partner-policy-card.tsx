@@ -40,7 +40,9 @@ export function PartnerPolicyCard({ partnerId, partnerName }: { partnerId: strin
                 onChange={(e) =>
                   update.mutate(e.target.checked, {
                     onSuccess: (saved) =>
-                      toast({ title: saved.require_2fa ? 'Two-factor sign-in is now required' : 'Two-factor sign-in is now optional' }),
+                      toast({
+                        title: saved.require_2fa ? 'Two-factor sign-in is now required' : 'Two-factor sign-in is now optional',
+                      }),
                   })
                 }
                 className="size-4 cursor-pointer accent-primary disabled:cursor-not-allowed disabled:opacity-50"

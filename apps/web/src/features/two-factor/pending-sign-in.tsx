@@ -85,7 +85,9 @@ function RequiredEnrolment({
   return (
     <div className="grid gap-5">
       <div className="grid gap-1">
-        <h1 className="text-lg font-semibold text-foreground">{codes ? 'Two-factor sign-in is on' : 'Set up two-factor sign-in'}</h1>
+        <h1 className="text-lg font-semibold text-foreground">
+          {codes ? 'Two-factor sign-in is on' : 'Set up two-factor sign-in'}
+        </h1>
         <p className="text-[13px] text-muted-foreground">
           {codes
             ? 'From now on you sign in with your password and a code from your app.'
@@ -93,7 +95,12 @@ function RequiredEnrolment({
         </p>
       </div>
       {codes ? (
-        <RecoveryCodesPanel codes={codes.recovery_codes} account={email} doneLabel="Continue to CloudRMM" onDone={() => void finish()} />
+        <RecoveryCodesPanel
+          codes={codes.recovery_codes}
+          account={email}
+          doneLabel="Continue to CloudRMM"
+          onDone={() => void finish()}
+        />
       ) : (
         <TwoFactorEnrolment onEnabled={setCodes} onCancel={onStartOver} />
       )}

@@ -47,7 +47,10 @@ export function RecoveryCodesPanel({
         Each code signs you in once if you lose your phone. They are shown only this once: keep them in a password manager or
         print them.
       </Alert>
-      <ul aria-label="Recovery codes" className="grid grid-cols-2 gap-x-6 gap-y-1.5 rounded-md border border-border bg-muted/40 px-4 py-3">
+      <ul
+        aria-label="Recovery codes"
+        className="grid grid-cols-2 gap-x-6 gap-y-1.5 rounded-md border border-border bg-muted/40 px-4 py-3"
+      >
         {codes.map((code) => (
           <li key={code} className="font-mono text-[13px] tracking-wide text-foreground">
             {code}

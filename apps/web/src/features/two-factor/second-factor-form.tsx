@@ -23,7 +23,13 @@ function failureMessage(error: unknown): string {
 }
 
 /** The second step of a sign-in: the authenticator's code, or one of the recovery codes. */
-export function SecondFactorForm({ onSignedIn, onStartOver }: { onSignedIn: (session: Session) => void; onStartOver: () => void }) {
+export function SecondFactorForm({
+  onSignedIn,
+  onStartOver,
+}: {
+  onSignedIn: (session: Session) => void;
+  onStartOver: () => void;
+}) {
   const pass = usePassSecondFactor();
   const [useRecovery, setUseRecovery] = useState(false);
   const [value, setValue] = useState('');

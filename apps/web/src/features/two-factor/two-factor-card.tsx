@@ -33,7 +33,9 @@ export function TwoFactorCard() {
       <CardHeader>
         <div className="grid gap-0.5">
           <CardTitle id="two-factor-heading">Two-factor sign-in</CardTitle>
-          <p className="text-xs text-muted-foreground">A code from an authenticator app on your phone, asked after your password.</p>
+          <p className="text-xs text-muted-foreground">
+            A code from an authenticator app on your phone, asked after your password.
+          </p>
         </div>
         {s ? <StatusBadge status={s} /> : null}
       </CardHeader>
@@ -85,14 +87,20 @@ export function TwoFactorCard() {
               </div>
               <div className="flex gap-2">
                 <dt className="text-muted-foreground">Recovery codes left</dt>
-                <dd className={s!.recovery_codes_left <= 3 ? 'font-medium text-warning-text' : undefined}>{s!.recovery_codes_left} of 10</dd>
+                <dd className={s!.recovery_codes_left <= 3 ? 'font-medium text-warning-text' : undefined}>
+                  {s!.recovery_codes_left} of 10
+                </dd>
               </div>
             </dl>
             {s!.recovery_codes_left <= 3 ? (
-              <Alert tone="warning">Few recovery codes are left. Make new ones so you can still sign in if you lose your phone.</Alert>
+              <Alert tone="warning">
+                Few recovery codes are left. Make new ones so you can still sign in if you lose your phone.
+              </Alert>
             ) : null}
             {s!.required_by_partner ? (
-              <Alert tone="info">Your organization requires two-factor sign-in, so it cannot be turned off. You can move it to a new phone.</Alert>
+              <Alert tone="info">
+                Your organization requires two-factor sign-in, so it cannot be turned off. You can move it to a new phone.
+              </Alert>
             ) : null}
             <div className="flex flex-wrap gap-2">
               <Button onClick={() => setAsking('regenerate')}>

@@ -23,14 +23,26 @@ export function AddRoleDialog({
 }) {
   return (
     <Dialog open={open} onOpenChange={onOpenChange}>
-      {open ? <AddRoleForm partnerId={partnerId} partnerName={partnerName} user={user} onDone={() => onOpenChange(false)} /> : null}
+      {open ? (
+        <AddRoleForm partnerId={partnerId} partnerName={partnerName} user={user} onDone={() => onOpenChange(false)} />
+      ) : null}
     </Dialog>
   );
 }
 
 const FIELDS = ['role_id', 'organization_id', 'site_id'] as const;
 
-function AddRoleForm({ partnerId, partnerName, user, onDone }: { partnerId: string; partnerName: string | undefined; user: User; onDone: () => void }) {
+function AddRoleForm({
+  partnerId,
+  partnerName,
+  user,
+  onDone,
+}: {
+  partnerId: string;
+  partnerName: string | undefined;
+  user: User;
+  onDone: () => void;
+}) {
   const add = useAddRoleAssignment(partnerId, user.id);
   const { toast } = useToast();
   const [value, setValue] = useState<RoleScopeValue>(EMPTY_ROLE_SCOPE);
@@ -55,8 +67,8 @@ function AddRoleForm({ partnerId, partnerName, user, onDone }: { partnerId: stri
       title="Add a role"
       description={
         <>
-          What <span className="font-medium text-foreground">{userLabel(user)}</span> may also do, and where. You can only give roles
-          you hold yourself, where you hold them.
+          What <span className="font-medium text-foreground">{userLabel(user)}</span> may also do, and where. You can only give
+          roles you hold yourself, where you hold them.
         </>
       }
       submitLabel="Add role"
@@ -72,7 +84,11 @@ function AddRoleForm({ partnerId, partnerName, user, onDone }: { partnerId: stri
         idPrefix="add-role"
         value={value}
         onChange={setValue}
-        errors={{ role_id: fieldError('role_id'), organization_id: fieldError('organization_id'), site_id: fieldError('site_id') }}
+        errors={{
+          role_id: fieldError('role_id'),
+          organization_id: fieldError('organization_id'),
+          site_id: fieldError('site_id'),
+        }}
       />
     </FormDialogContent>
   );

@@ -57,7 +57,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function validateUsersSearch(search: Record<string, unknown>): UsersSearch {
   const out: UsersSearch = validateListSearch(search);
-  if (typeof search.status === 'string' && (STATUSES as readonly string[]).includes(search.status)) out.status = search.status as UserStatus;
+  if (typeof search.status === 'string' && (STATUSES as readonly string[]).includes(search.status))
+    out.status = search.status as UserStatus;
   if (typeof search.role === 'string' && UUID.test(search.role)) out.role = search.role;
   return out;
 }
@@ -161,7 +162,8 @@ export function useDeleteUser(partnerId: string) {
 export function useUpdateUser(partnerId: string) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: ({ id, ...body }: { id: string; name: string; version: number }) => api.patch<User>(userPath(partnerId, id), body),
+    mutationFn: ({ id, ...body }: { id: string; name: string; version: number }) =>
+      api.patch<User>(userPath(partnerId, id), body),
     onSuccess: (user) => refresh(queryClient, partnerId, user),
   });
 }
@@ -185,7 +187,8 @@ export function useAddRoleAssignment(partnerId: string, userId: string) {
 export function useRemoveRoleAssignment(partnerId: string, userId: string) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (role: Pick<UserRole, 'assignment_id'>) => api.delete(`${assignmentsPath(partnerId)}/${encodeURIComponent(role.assignment_id)}`),
+    mutationFn: (role: Pick<UserRole, 'assignment_id'>) =>
+      api.delete(`${assignmentsPath(partnerId)}/${encodeURIComponent(role.assignment_id)}`),
     onSuccess: () =>
       Promise.all([
         queryClient.invalidateQueries({ queryKey: userKeys.detail(partnerId, userId) }),
@@ -208,7 +211,13 @@ export function useOrganizationOptions(partnerId: string, enabled: boolean) {
     queryKey: ['organizations', partnerId, 'options'],
     enabled,
     queryFn: async ({ signal }) =>
-      (await api.get<{ items: Named[] }>(`/partners/${encodeURIComponent(partnerId)}/organizations`, { limit: PICKER_LIMIT }, signal)).items,
+      (
+        await api.get<{ items: Named[] }>(
+          `/partners/${encodeURIComponent(partnerId)}/organizations`,
+          { limit: PICKER_LIMIT },
+          signal,
+        )
+      ).items,
   });
 }
 

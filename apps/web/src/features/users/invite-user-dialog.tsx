@@ -28,7 +28,15 @@ export function InviteUserDialog({
 
 const FIELDS = ['email', 'name', 'role_id', 'organization_id', 'site_id'] as const;
 
-function InviteForm({ partnerId, partnerName, onDone }: { partnerId: string; partnerName: string | undefined; onDone: () => void }) {
+function InviteForm({
+  partnerId,
+  partnerName,
+  onDone,
+}: {
+  partnerId: string;
+  partnerName: string | undefined;
+  onDone: () => void;
+}) {
   const invite = useInviteUser(partnerId);
   const { toast } = useToast();
   const [email, setEmail] = useState('');
@@ -91,7 +99,14 @@ function InviteForm({ partnerId, partnerName, onDone }: { partnerId: string; par
       </Field>
       <Field id="invite-name" label="Name" error={fieldError('name')}>
         {(control) => (
-          <Input {...control} autoComplete="off" maxLength={200} value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. Grace Hopper" />
+          <Input
+            {...control}
+            autoComplete="off"
+            maxLength={200}
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            placeholder="e.g. Grace Hopper"
+          />
         )}
       </Field>
       <RoleScopeFields
@@ -100,7 +115,11 @@ function InviteForm({ partnerId, partnerName, onDone }: { partnerId: string; par
         idPrefix="invite"
         value={roleScope}
         onChange={setRoleScope}
-        errors={{ role_id: fieldError('role_id'), organization_id: fieldError('organization_id'), site_id: fieldError('site_id') }}
+        errors={{
+          role_id: fieldError('role_id'),
+          organization_id: fieldError('organization_id'),
+          site_id: fieldError('site_id'),
+        }}
       />
     </FormDialogContent>
   );

@@ -23,7 +23,8 @@ export function checkRoleScope(v: RoleScopeValue): Record<string, string> {
 }
 
 export function toScopeInput(v: RoleScopeValue): ScopeInput & { role_id: string } {
-  if (v.scopeType === 'site') return { role_id: v.roleId, scope_type: 'site', organization_id: v.organizationId, site_id: v.siteId };
+  if (v.scopeType === 'site')
+    return { role_id: v.roleId, scope_type: 'site', organization_id: v.organizationId, site_id: v.siteId };
   if (v.scopeType === 'organization') return { role_id: v.roleId, scope_type: 'organization', organization_id: v.organizationId };
   return { role_id: v.roleId, scope_type: 'partner' };
 }
@@ -87,7 +88,13 @@ export function RoleScopeFields({
                 name={`${idPrefix}-scope`}
                 value={type}
                 checked={value.scopeType === type}
-                onChange={() => set({ scopeType: type, ...(type === 'partner' ? { organizationId: '', siteId: '' } : {}), ...(type === 'organization' ? { siteId: '' } : {}) })}
+                onChange={() =>
+                  set({
+                    scopeType: type,
+                    ...(type === 'partner' ? { organizationId: '', siteId: '' } : {}),
+                    ...(type === 'organization' ? { siteId: '' } : {}),
+                  })
+                }
                 className="size-4 cursor-pointer accent-primary"
               />
               {label}
@@ -117,8 +124,15 @@ export function RoleScopeFields({
       {value.scopeType === 'site' ? (
         <Field id={`${idPrefix}-site`} label="Site" error={errors.site_id}>
           {(control) => (
-            <Select {...control} value={value.siteId} onChange={(e) => set({ siteId: e.target.value })} disabled={!value.organizationId || sites.isPending}>
-              <option value="">{!value.organizationId ? 'Choose an organization first' : sites.isPending ? 'Loading sites…' : 'Choose a site'}</option>
+            <Select
+              {...control}
+              value={value.siteId}
+              onChange={(e) => set({ siteId: e.target.value })}
+              disabled={!value.organizationId || sites.isPending}
+            >
+              <option value="">
+                {!value.organizationId ? 'Choose an organization first' : sites.isPending ? 'Loading sites…' : 'Choose a site'}
+              </option>
               {(sites.data ?? []).map((s) => (
                 <option key={s.id} value={s.id}>
                   {s.name}

@@ -3,7 +3,13 @@ import { useState } from 'react';
 import { errorMessage } from '../../api/client';
 import { Button } from '../../ui/button';
 import { ConfirmDialog } from '../../ui/confirm-dialog';
-import { DropdownMenu, DropdownMenuContent, DropdownMenuItem, DropdownMenuSeparator, DropdownMenuTrigger } from '../../ui/dropdown-menu';
+import {
+  DropdownMenu,
+  DropdownMenuContent,
+  DropdownMenuItem,
+  DropdownMenuSeparator,
+  DropdownMenuTrigger,
+} from '../../ui/dropdown-menu';
 import { useToast } from '../../ui/toast';
 import { useDeleteUser, useResendInvitation, useSetUserStatus } from './api';
 import type { User } from './api';
@@ -27,8 +33,13 @@ export function useUserActions(partnerId: string, onDeleted?: (user: User) => vo
       onSuccess: (sent) =>
         sent.invitation_sent
           ? toast({ title: `A new invitation was sent to ${sent.email}`, description: 'Earlier links no longer work.' })
-          : toast({ tone: 'error', title: `The invitation to ${sent.email} could not be sent`, description: 'Check the mail server settings and try again.' }),
-      onError: (error) => toast({ tone: 'error', title: `Could not resend the invitation to ${user.email}`, description: errorMessage(error) }),
+          : toast({
+              tone: 'error',
+              title: `The invitation to ${sent.email} could not be sent`,
+              description: 'Check the mail server settings and try again.',
+            }),
+      onError: (error) =>
+        toast({ tone: 'error', title: `Could not resend the invitation to ${user.email}`, description: errorMessage(error) }),
     });
   }
 
@@ -41,7 +52,8 @@ export function useUserActions(partnerId: string, onDeleted?: (user: User) => vo
             title: `${userLabel(saved)} reactivated`,
             description: saved.status === 'invited' ? 'They have not chosen a password yet: resend the invitation.' : undefined,
           }),
-        onError: (error) => toast({ tone: 'error', title: `Could not reactivate ${userLabel(user)}`, description: errorMessage(error) }),
+        onError: (error) =>
+          toast({ tone: 'error', title: `Could not reactivate ${userLabel(user)}`, description: errorMessage(error) }),
       },
     );
   }
@@ -56,8 +68,8 @@ export function useUserActions(partnerId: string, onDeleted?: (user: User) => vo
         description={
           pending?.kind === 'suspend' ? (
             <>
-              <strong className="font-semibold text-foreground">{userLabel(pending.user)}</strong> is signed out everywhere at once and
-              cannot sign in until reactivated. Their roles are kept.
+              <strong className="font-semibold text-foreground">{userLabel(pending.user)}</strong> is signed out everywhere at
+              once and cannot sign in until reactivated. Their roles are kept.
             </>
           ) : null
         }
@@ -75,8 +87,8 @@ export function useUserActions(partnerId: string, onDeleted?: (user: User) => vo
         description={
           pending?.kind === 'delete' ? (
             <>
-              <strong className="font-semibold text-foreground">{userLabel(pending.user)}</strong> is signed out everywhere and can no
-              longer sign in. Their email address can be invited again later.
+              <strong className="font-semibold text-foreground">{userLabel(pending.user)}</strong> is signed out everywhere and
+              can no longer sign in. Their email address can be invited again later.
             </>
           ) : null
         }
@@ -109,7 +121,13 @@ export function UserActionsMenu({ user, actions, describedBy }: { user: User; ac
   return (
     <DropdownMenu>
       <DropdownMenuTrigger asChild>
-        <Button size="icon-sm" variant="subtle" aria-label={`Actions for ${userLabel(user)}`} aria-describedby={describedBy} loading={actions.busy(user)}>
+        <Button
+          size="icon-sm"
+          variant="subtle"
+          aria-label={`Actions for ${userLabel(user)}`}
+          aria-describedby={describedBy}
+          loading={actions.busy(user)}
+        >
           {actions.busy(user) ? null : <MoreHorizontal aria-hidden="true" />}
         </Button>
       </DropdownMenuTrigger>
@@ -132,7 +150,10 @@ export function UserActionsMenu({ user, actions, describedBy }: { user: User; ac
           </DropdownMenuItem>
         )}
         <DropdownMenuSeparator />
-        <DropdownMenuItem onSelect={() => actions.askDelete(user)} className="text-destructive-text data-[highlighted]:text-destructive-text">
+        <DropdownMenuItem
+          onSelect={() => actions.askDelete(user)}
+          className="text-destructive-text data-[highlighted]:text-destructive-text"
+        >
           <Trash2 aria-hidden="true" />
           Delete
         </DropdownMenuItem>

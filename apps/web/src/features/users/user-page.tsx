@@ -59,7 +59,9 @@ export function UserPage() {
     <div className="grid gap-5">
       <PageHeader
         title={user ? user.name || user.email : <Skeleton className="h-6 w-56" />}
-        badge={user ? user.deleted_at ? <DeletedBadge deletedAt={user.deleted_at} /> : <UserStatusBadge status={user.status} /> : null}
+        badge={
+          user ? user.deleted_at ? <DeletedBadge deletedAt={user.deleted_at} /> : <UserStatusBadge status={user.status} /> : null
+        }
         description={user ? user.email : undefined}
         actions={
           user && manageOthers ? (
@@ -132,7 +134,11 @@ export function UserPage() {
         </CardHeader>
         {user ? (
           user.roles.length === 0 ? (
-            <EmptyState icon={UserX} title="No role" description="This user can sign in but see nothing. Add a role to give access." />
+            <EmptyState
+              icon={UserX}
+              title="No role"
+              description="This user can sign in but see nothing. Add a role to give access."
+            />
           ) : (
             <ul className="divide-y divide-border" aria-label={`Roles of ${userLabel(user)}`}>
               {user.roles.map((r) => {
@@ -148,11 +154,20 @@ export function UserPage() {
                         {label.role}
                       </Link>
                       <span className="truncate text-xs text-muted-foreground" title={label.where}>
-                        {r.scope_type === 'partner' ? `Everywhere in ${label.where}` : r.scope_type === 'organization' ? `Organization ${label.where}` : `Site ${label.where}`}
+                        {r.scope_type === 'partner'
+                          ? `Everywhere in ${label.where}`
+                          : r.scope_type === 'organization'
+                            ? `Organization ${label.where}`
+                            : `Site ${label.where}`}
                       </span>
                     </div>
                     {editable ? (
-                      <Button size="sm" variant="destructive-subtle" onClick={() => setRemoving(r)} aria-label={`Remove ${label.role} at ${label.where}`}>
+                      <Button
+                        size="sm"
+                        variant="destructive-subtle"
+                        onClick={() => setRemoving(r)}
+                        aria-label={`Remove ${label.role} at ${label.where}`}
+                      >
                         <X aria-hidden="true" />
                         Remove
                       </Button>
@@ -169,7 +184,9 @@ export function UserPage() {
         )}
       </Card>
 
-      {user ? <AddRoleDialog partnerId={partnerId} partnerName={partner.name} user={user} open={adding} onOpenChange={setAdding} /> : null}
+      {user ? (
+        <AddRoleDialog partnerId={partnerId} partnerName={partner.name} user={user} open={adding} onOpenChange={setAdding} />
+      ) : null}
       <ConfirmDialog
         open={removing !== null}
         onOpenChange={(open) => !open && setRemoving(null)}

@@ -95,7 +95,8 @@ export function UsersPage() {
       header: 'Last seen',
       className: 'hidden w-32 text-muted-foreground lg:table-cell',
       skeletonClassName: 'w-16',
-      cell: (u) => (u.last_seen_at ? <Time value={u.last_seen_at} mode="relative" /> : <span className="text-muted-foreground">Never</span>),
+      cell: (u) =>
+        u.last_seen_at ? <Time value={u.last_seen_at} mode="relative" /> : <span className="text-muted-foreground">Never</span>,
     },
     {
       id: 'created',
@@ -136,8 +137,8 @@ export function UsersPage() {
         description={
           partner.name ? (
             <>
-              People who sign in to <span className="font-medium text-foreground">{partner.name}</span>, with their roles and where
-              each applies.
+              People who sign in to <span className="font-medium text-foreground">{partner.name}</span>, with their roles and
+              where each applies.
             </>
           ) : partner.query.isPending ? (
             <Skeleton className="h-4 w-64" />
@@ -162,7 +163,12 @@ export function UsersPage() {
             </>
           }
         >
-          <SearchInput label="Search users by name or email" placeholder="Search name or email" value={search.q ?? ''} onChange={(q) => setSearch({ q })} />
+          <SearchInput
+            label="Search users by name or email"
+            placeholder="Search name or email"
+            value={search.q ?? ''}
+            onChange={(q) => setSearch({ q })}
+          />
           <div className="flex items-center gap-2">
             <label htmlFor={`${filterId}-status`} className="text-[13px] text-muted-foreground">
               Status
@@ -185,7 +191,12 @@ export function UsersPage() {
             <label htmlFor={`${filterId}-role`} className="text-[13px] text-muted-foreground">
               Role
             </label>
-            <Select id={`${filterId}-role`} className="w-44" value={params.roleId ?? ''} onChange={(e) => setSearch({ role: e.target.value || undefined })}>
+            <Select
+              id={`${filterId}-role`}
+              className="w-44"
+              value={params.roleId ?? ''}
+              onChange={(e) => setSearch({ role: e.target.value || undefined })}
+            >
               <option value="">Any</option>
               {(roles.data ?? []).map((r) => (
                 <option key={r.id} value={r.id}>
@@ -230,13 +241,19 @@ export function UsersPage() {
                   .filter(Boolean)
                   .join(', ')
                   .replace(/^./, (c) => c.toUpperCase())}
-                action={<Button onClick={() => setSearch({ q: undefined, status: undefined, role: undefined })}>Clear filters</Button>}
+                action={
+                  <Button onClick={() => setSearch({ q: undefined, status: undefined, role: undefined })}>Clear filters</Button>
+                }
               />
             ) : (
               <EmptyState
                 icon={Users}
                 title="No users yet — invite the first one"
-                description={canManage ? 'Invite a colleague by email and choose what they may do, and where.' : 'Ask an administrator of this partner to invite people.'}
+                description={
+                  canManage
+                    ? 'Invite a colleague by email and choose what they may do, and where.'
+                    : 'Ask an administrator of this partner to invite people.'
+                }
                 action={inviteButton}
               />
             )
