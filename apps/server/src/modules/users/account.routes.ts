@@ -2,13 +2,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { actorOf } from '../../platform/audit/audit.js';
-import { PendingSignIn, SessionInfo, sessionInfo, setSessionCookie } from '../../platform/auth/index.js';
+import { completePasswordSignIn, PendingSignIn, SessionInfo } from '../../platform/auth/index.js';
 import { AUTHENTICATED, PUBLIC } from '../../platform/auth/permissions.js';
-import { SESSION_COOKIE, csrfTokenFor } from '../../platform/auth/sessions.js';
-import { AppError } from '../../platform/http/errors.js';
 import { errorResponses } from '../../platform/http/schemas.js';
 import type { ModuleContext } from '../../platform/modules/define.js';
-import { secondStepAfterPassword, TRUSTED_DEVICE_COOKIE } from '../two-factor/sign-in.js';
 import type { AccountService } from './account.service.js';
 import {
   AcceptInvitation,
@@ -114,28 +111,7 @@ export async function accountRoutes(root: FastifyInstance, service: AccountServi
     async (req, reply) => {
       const user = await service.acceptInvitation(req.params.token, req.body, caller(req));
       // Signed in like a password sign-in: a new session, the partner's 2FA policy applies.
-      const previous = req.cookies[SESSION_COOKIE];
-      if (previous) await ctx.sessions.revokeToken(previous, 'replaced by a new sign-in');
-      const next = await secondStepAfterPassword(ctx.db, user, req.cookies[TRUSTED_DEVICE_COOKIE]);
-      const session = await ctx.sessions.create(user, {
-        ip: req.ip,
-        userAgent: req.headers['user-agent'] ?? '',
-        pendingStep: next.pendingStep,
-      });
-      const principal = await ctx.sessions.resolve(session.token);
-      if (!principal) {
-        await ctx.sessions.revoke(session.sessionId, 'partner not active');
-        throw new AppError('forbidden', 'this account cannot sign in: its partner is suspended or deleted');
-      }
-      setSessionCookie(reply, req, session.token, ctx);
-      if (next.pendingStep) {
-        return {
-          second_factor_required: true as const,
-          enrolment_required: next.pendingStep === 'enrolment',
-          csrf_token: csrfTokenFor(session.token),
-        };
-      }
-      return sessionInfo(ctx, principal, session.token);
+      return completePasswordSignIn(ctx, req, reply, user, user.email);
     },
   );
 

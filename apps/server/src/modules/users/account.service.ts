@@ -110,7 +110,7 @@ export class AccountService {
     token: string,
     input: AcceptInvitation,
     caller: Caller,
-  ): Promise<{ id: string; tenant_id: string | null }> {
+  ): Promise<{ id: string; tenant_id: string | null; email: string }> {
     const link = await this.openLink(token, 'invitation');
     const passwordHash = await hashPassword(input.password);
     const name = input.name?.trim() || link.name;
@@ -126,7 +126,7 @@ export class AccountService {
         after: { status: 'active', name },
       });
     });
-    return { id: link.user_id, tenant_id: link.tenant_id };
+    return { id: link.user_id, tenant_id: link.tenant_id, email: link.email };
   }
 
   // Password reset ------------------------------------------------------------------

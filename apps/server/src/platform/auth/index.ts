@@ -111,36 +111,7 @@ export const authModule = defineModule({
           throw new AppError('invalid_credentials', 'email or password is incorrect');
         }
         await clearFailures(ctx.db, keys[0]!);
-        // A new session on every sign-in; the one this browser had (if any) ends.
-        const previous = request.cookies[SESSION_COOKIE];
-        if (previous) await ctx.sessions.revokeToken(previous, 'replaced by a new sign-in');
-        const next = await secondStepAfterPassword(ctx.db, user, request.cookies[TRUSTED_DEVICE_COOKIE]);
-        const session = await ctx.sessions.create(user, {
-          ip: request.ip,
-          userAgent: request.headers['user-agent'] ?? '',
-          pendingStep: next.pendingStep,
-        });
-        const principal = await ctx.sessions.resolve(session.token);
-        if (!principal) {
-          // The password was right, but the user's partner is suspended or deleted.
-          await ctx.sessions.revoke(session.sessionId, 'partner not active');
-          throw new AppError('forbidden', 'this account cannot sign in: its partner is suspended or deleted');
-        }
-        await recordAudit(ctx.db, user.tenant_id, actor, {
-          action: 'auth.login',
-          targetType: 'session',
-          targetId: session.sessionId,
-          after: { user_agent: request.headers['user-agent'] ?? '', second_factor: next.outcome },
-        });
-        setSessionCookie(reply, request, session.token, ctx);
-        if (next.pendingStep) {
-          return {
-            second_factor_required: true as const,
-            enrolment_required: next.pendingStep === 'enrolment',
-            csrf_token: csrfTokenFor(session.token),
-          };
-        }
-        return sessionInfo(ctx, principal, session.token);
+        return completePasswordSignIn(ctx, request, reply, user, email);
       },
     );
 
@@ -183,6 +154,50 @@ export const authModule = defineModule({
     );
   },
 });
+
+/**
+ * The end of every password sign-in (the login form, accepting an invitation):
+ * a new session replaces the one this browser had, the second step is asked for
+ * unless a trusted browser skips it, and the sign-in is audited.
+ */
+export async function completePasswordSignIn(
+  ctx: ModuleContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  user: { id: string; tenant_id: string | null },
+  label: string,
+) {
+  const previous = request.cookies[SESSION_COOKIE];
+  if (previous) await ctx.sessions.revokeToken(previous, 'replaced by a new sign-in');
+  const next = await secondStepAfterPassword(ctx.db, user, request.cookies[TRUSTED_DEVICE_COOKIE]);
+  const session = await ctx.sessions.create(user, {
+    ip: request.ip,
+    userAgent: request.headers['user-agent'] ?? '',
+    pendingStep: next.pendingStep,
+  });
+  const principal = await ctx.sessions.resolve(session.token);
+  if (!principal) {
+    // The password was right, but the user's partner is suspended or deleted.
+    await ctx.sessions.revoke(session.sessionId, 'partner not active');
+    throw new AppError('forbidden', 'this account cannot sign in: its partner is suspended or deleted');
+  }
+  const actor: Actor = { type: 'user', id: user.id, label, ip: request.ip, requestId: request.id };
+  await recordAudit(ctx.db, user.tenant_id, actor, {
+    action: 'auth.login',
+    targetType: 'session',
+    targetId: session.sessionId,
+    after: { user_agent: request.headers['user-agent'] ?? '', second_factor: next.outcome },
+  });
+  setSessionCookie(reply, request, session.token, ctx);
+  if (next.pendingStep) {
+    return {
+      second_factor_required: true as const,
+      enrolment_required: next.pendingStep === 'enrolment',
+      csrf_token: csrfTokenFor(session.token),
+    };
+  }
+  return sessionInfo(ctx, principal, session.token);
+}
 
 export function setSessionCookie(reply: FastifyReply, request: FastifyRequest, token: string, ctx: ModuleContext) {
   const secure = ctx.config.publicUrl.startsWith('https:') || request.protocol === 'https';
