@@ -41,7 +41,11 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     const { appUrl } = await provisionDatabase({ ownerUrl, appUrl: config.databaseAppUrl, log });
 
     const db = new Database(appUrl);
-    db.onIdleError = (error) => log.warn({ err: error }, 'an idle database connection was dropped');
+    db.onIdleError = (error) => {
+      const code = (error as { code?: string }).code;
+      // 57P01: Postgres is shutting down (Ctrl-C reaches it too); expected, not worth a warning.
+      log[code === '57P01' ? 'debug' : 'warn']({ code, reason: error.message }, 'an idle database connection was dropped');
+    };
     cleanup.push(() => db.close());
 
     const admin = await ensureFirstAdmin(db, {
