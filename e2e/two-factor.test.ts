@@ -64,6 +64,7 @@ describe('two-factor sign-in', () => {
     await page.getByRole('button', { name: /User menu/ }).click();
     await page.getByRole('menuitem', { name: 'Security' }).click();
     await page.waitForURL(/\/me\/security$/);
+    await expect.poll(() => page.getByRole('navigation', { name: 'Breadcrumb' }).textContent()).toContain('Security');
     await expect.poll(() => page.getByRole('heading', { name: 'Two-factor sign-in' }).count()).toBe(1);
     await expect.poll(() => page.getByText('This session').count()).toBe(1);
     await screenshot(page, 'two-factor-01-off');

@@ -1,5 +1,5 @@
 import { Link, useParams, useRouterState } from '@tanstack/react-router';
-import { Briefcase, Building2, ChevronRight, Key, MapPin, ScrollText, UserCog } from 'lucide-react';
+import { Briefcase, Building2, ChevronRight, Key, MapPin, ScrollText, ShieldCheck, UserCog } from 'lucide-react';
 import type { LucideIcon } from 'lucide-react';
 import type { ReactNode } from 'react';
 import { useSession } from '../features/auth/session-context';
@@ -25,6 +25,13 @@ function nameOrPlaceholder(name: string | undefined, isError: boolean): ReactNod
 }
 
 /** Partner › Organization › Site, from the URL; names come from the same queries the pages use. */
+/** The signed-in user's own pages. */
+const ACCOUNT_PAGES: Record<string, { label: string; icon: typeof Key }> = {
+  '/me': { label: 'My account', icon: UserCog },
+  '/me/security': { label: 'Security', icon: ShieldCheck },
+  '/me/api-keys': { label: 'API keys', icon: Key },
+};
+
 export function Breadcrumbs() {
   const session = useSession();
   const params = useParams({ strict: false });
@@ -42,9 +49,10 @@ export function Breadcrumbs() {
   const role = useRole(partnerId ?? '', roleId ?? '', Boolean(partnerId && roleId));
 
   const crumbs: Crumb[] = [];
-  if (pathname === '/me/api-keys') {
+  const accountPage = ACCOUNT_PAGES[pathname];
+  if (accountPage) {
     // The user's own things sit outside the hierarchy.
-    crumbs.push({ key: 'api-keys', icon: Key, label: 'API keys', link: null });
+    crumbs.push({ key: 'account', icon: accountPage.icon, label: accountPage.label, link: null });
   } else if (platformAudit) {
     crumbs.push({ key: 'platform-audit', level: 'Platform', icon: ScrollText, label: 'Platform audit log', link: null });
   } else if (session.user.is_platform_admin) {
