@@ -394,6 +394,11 @@ describe('writing', () => {
         const { userId } = await walkUser(p.id, 'readonly');
         return { status: (await t.call(admin, 'DELETE', `${P}/users/${userId}`)).statusCode, tenant: p.id };
       },
+      'POST /api/v1/partners/:partnerId/users/:userId/restore': async () => {
+        const { userId } = await walkUser(p.id, 'readonly');
+        await t.call(admin, 'DELETE', `${P}/users/${userId}`);
+        return { status: (await t.call(admin, 'POST', `${P}/users/${userId}/restore`)).statusCode, tenant: p.id };
+      },
       'POST /api/v1/auth/invitations/:token/accept': async () => {
         const u = (
           await t.call(admin, 'POST', `${P}/users/invitations`, {

@@ -345,6 +345,80 @@ describe('suspension and deletion', () => {
     await invite(acme.session, { email: ro.email, name: 'Back again', role_id: await roleId('readonly'), scope_type: 'partner' });
   });
 
+  it('restoring brings a deleted user back suspended; they sign in only once reactivated', async () => {
+    const tech = await userWith('technician');
+    expect((await t.call(acme.session, 'DELETE', `${P()}/users/${tech.userId}`)).statusCode).toBe(204);
+    const res = await t.call(acme.session, 'POST', `${P()}/users/${tech.userId}/restore`);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ id: tech.userId, status: 'suspended', deleted_at: null });
+    expect(res.json().roles.map((r: { role_name: string }) => r.role_name)).toEqual(['Technician']);
+    const listed = (await t.call(acme.session, 'GET', `${P()}/users?limit=500`)).json().items;
+    expect(listed.find((u: { id: string }) => u.id === tech.userId)).toMatchObject({ status: 'suspended' });
+    const [event] = await t.database.ownerQuery<{ action: string; target_id: string }>(
+      `select action, target_id from audit_events where tenant_id = $1 order by seq desc limit 1`,
+      [acme.partnerId],
+    );
+    expect(event).toEqual({ action: 'user.restore', target_id: tech.userId });
+
+    const signIn = () =>
+      t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: tech.email, password: PASSWORD } });
+    expect((await signIn()).statusCode).toBe(401);
+    expect((await t.call(tech, 'GET', `${P()}/organizations`)).statusCode).toBe(401);
+
+    // Restoring someone who is not deleted changes nothing.
+    const again = await t.call(acme.session, 'POST', `${P()}/users/${tech.userId}/restore`);
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toMatchObject({ status: 'suspended', version: res.json().version });
+
+    expect((await t.call(acme.session, 'POST', `${P()}/users/${tech.userId}/reactivate`)).json().status).toBe('active');
+    await t.login(tech.email, PASSWORD);
+  });
+
+  it('restoring is 409 when another user now has the email, 403 above the caller, 404 for another partner', async () => {
+    const ro = await userWith('readonly');
+    expect((await t.call(acme.session, 'DELETE', `${P()}/users/${ro.userId}`)).statusCode).toBe(204);
+    const taken = await invite(acme.session, {
+      email: ro.email.toUpperCase(),
+      name: 'Took the address',
+      role_id: await roleId('readonly'),
+      scope_type: 'partner',
+    });
+    const conflict = await t.call(acme.session, 'POST', `${P()}/users/${ro.userId}/restore`);
+    expect(conflict.statusCode).toBe(409);
+    expect(conflict.json().error.field).toBe('email');
+    expect((await t.call(acme.session, 'GET', `${P()}/users/${ro.userId}`)).json().deleted_at).not.toBeNull();
+    expect((await t.call(acme.session, 'DELETE', `${P()}/users/${taken.user.id}`)).statusCode).toBe(204);
+    expect((await t.call(acme.session, 'POST', `${P()}/users/${ro.userId}/restore`)).statusCode).toBe(200);
+
+    // An administrator cannot bring back an Owner: they lack some of the Owner's permissions.
+    const admin = await userWith('administrator');
+    const owner = await userWith('owner');
+    expect((await t.call(acme.session, 'DELETE', `${P()}/users/${owner.userId}`)).statusCode).toBe(204);
+    const above = await t.call(admin, 'POST', `${P()}/users/${owner.userId}/restore`);
+    expect(above.statusCode).toBe(403);
+    expect(above.json().error.message).toContain('permissions you do not hold');
+    expect((await t.call(acme.session, 'GET', `${P()}/users/${owner.userId}`)).json().deleted_at).not.toBeNull();
+
+    // Another partner's deleted user does not exist here.
+    const other = await t.createPartnerWithUser('Restore Elsewhere MSP');
+    const otherUser = await t.call(other.session, 'POST', `/api/v1/partners/${other.partnerId}/users/invitations`, {
+      email: `far-${unique()}@far.test`,
+      name: 'Far',
+      role_id: await roleId('readonly'),
+      scope_type: 'partner',
+    });
+    expect(otherUser.statusCode, otherUser.body).toBe(201);
+    const farId = otherUser.json().id;
+    expect((await t.call(other.session, 'DELETE', `/api/v1/partners/${other.partnerId}/users/${farId}`)).statusCode).toBe(204);
+    expect((await t.call(acme.session, 'POST', `${P()}/users/${farId}/restore`)).statusCode).toBe(404);
+    expect((await t.call(acme.session, 'POST', `/api/v1/partners/${other.partnerId}/users/${farId}/restore`)).statusCode).toBe(
+      404,
+    );
+    expect((await t.call(acme.session, 'POST', `${P()}/users/00000000-0000-4000-8000-000000000000/restore`)).statusCode).toBe(
+      404,
+    );
+  });
+
   it('renames with a version; a stale version is 409', async () => {
     const ro = await userWith('readonly');
     const current = (await t.call(acme.session, 'GET', `${P()}/users/${ro.userId}`)).json();
@@ -557,6 +631,7 @@ describe('the users list (IAM8)', () => {
       ['DELETE', ''],
       ['POST', '/suspend'],
       ['POST', '/reactivate'],
+      ['POST', '/restore'],
       ['POST', '/resend-invitation'],
     ] as const) {
       const res = await t.call(

@@ -119,6 +119,14 @@ export const usersRepo = {
       .where('id', '=', id)
       .where('deleted_at', 'is', null)
       .execute(),
+  /** Brings a deleted user back, suspended; the unique email index refuses it when another user took the address. */
+  restore: (tx: Tx, id: string) =>
+    tx
+      .updateTable('users')
+      .set({ deleted_at: null, status: 'suspended', version: sql`version + 1` })
+      .where('id', '=', id)
+      .where('deleted_at', 'is not', null)
+      .execute(),
   setPassword: (tx: Tx, id: string, passwordHash: string, values: { status?: 'active'; name?: string } = {}) =>
     tx
       .updateTable('users')

@@ -126,6 +126,23 @@ export async function usersRoutes(root: FastifyInstance, service: UsersService) 
   );
 
   app.post(
+    `${one}/restore`,
+    {
+      config: { permission: 'users.manage' },
+      schema: {
+        ...doc(
+          'restoreUser',
+          'users.manage',
+          'Restores a soft-deleted user with their roles. They come back suspended: nobody regains access until someone reactivates them. A user who is not deleted is answered unchanged. 409 when another user now has the same email address. Not anyone holding permissions you do not hold.',
+        ),
+        params: UserParams,
+        response: { 200: User, ...errorResponses(401, 403, 404, 409) },
+      },
+    },
+    (req) => service.restore(req.params.partnerId, req.params.userId, req.principal!, actorOf(req)),
+  );
+
+  app.post(
     `${one}/resend-invitation`,
     {
       config: { permission: 'users.manage' },

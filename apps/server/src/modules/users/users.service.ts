@@ -22,7 +22,7 @@ interface Reach {
 
 /**
  * A partner's users (FEATURES IAM1, IAM8): invite by email, suspend,
- * reactivate, delete, rename, list with their roles, export. Nobody hands out
+ * reactivate, delete, restore, rename, list with their roles, export. Nobody hands out
  * a role or scope they could not assign themselves (the access module checks
  * that), and nobody acts on a user who holds more than they do (security.md 6).
  */
@@ -198,6 +198,25 @@ export class UsersService {
     });
   }
 
+  /**
+   * Brings a deleted user back suspended, so nobody regains access without an
+   * explicit reactivate; a user who is not deleted is answered unchanged.
+   */
+  async restore(partnerId: string, userId: string, principal: Principal, actor: Actor): Promise<UserRow> {
+    await this.change(partnerId, userId, principal, 'restore', async (tx, user) => {
+      if (!user.deleted_at) return;
+      await uniqueEmail(() => usersRepo.restore(tx, userId));
+      await audit(tx, partnerId, actor, {
+        action: 'user.restore',
+        targetType: 'user',
+        targetId: userId,
+        before: { email: user.email, status: user.status, deleted_at: user.deleted_at },
+        after: { status: 'suspended' },
+      });
+    });
+    return this.get(partnerId, userId, principal);
+  }
+
   async update(partnerId: string, userId: string, input: UpdateUser, principal: Principal, actor: Actor): Promise<UserRow> {
     await this.change(partnerId, userId, principal, 'edit', async (tx, user) => {
       const name = input.name.trim();
@@ -258,11 +277,12 @@ export class UsersService {
     partnerId: string,
     userId: string,
     principal: Principal,
-    verb: 'suspend' | 'reactivate' | 'delete' | 'edit',
+    verb: 'suspend' | 'reactivate' | 'delete' | 'restore' | 'edit',
     fn: (tx: Tx, user: UserRecord, hasPassword: boolean) => Promise<void>,
   ): Promise<void> {
     await this.ctx.db.withTenant(partnerId, async (tx) => {
-      const user = await this.target(tx, partnerId, userId);
+      // Only a restore reaches a deleted user.
+      const user = await this.target(tx, partnerId, userId, verb === 'restore');
       if (verb !== 'edit' && userId === principal.userId) {
         throw new AppError('forbidden', `you cannot ${verb} your own account`);
       }
@@ -272,9 +292,9 @@ export class UsersService {
     });
   }
 
-  private async target(tx: Tx, partnerId: string, userId: string): Promise<UserRecord> {
+  private async target(tx: Tx, partnerId: string, userId: string, includeDeleted = false): Promise<UserRecord> {
     const user = await usersRepo.get(tx, userId);
-    if (!user || user.tenant_id !== partnerId || user.deleted_at) throw notFound('user');
+    if (!user || user.tenant_id !== partnerId || (user.deleted_at && !includeDeleted)) throw notFound('user');
     return user;
   }
 

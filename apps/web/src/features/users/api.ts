@@ -159,6 +159,15 @@ export function useDeleteUser(partnerId: string) {
   });
 }
 
+/** Brings a deleted user back; the server returns them suspended. */
+export function useRestoreUser(partnerId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (user: Pick<User, 'id'>) => api.post<User>(`${userPath(partnerId, user.id)}/restore`),
+    onSuccess: (user) => refresh(queryClient, partnerId, user),
+  });
+}
+
 export function useUpdateUser(partnerId: string) {
   const queryClient = useQueryClient();
   return useMutation({

@@ -1,4 +1,4 @@
-import { MoreHorizontal, Send, Trash2, UserCheck, UserX } from 'lucide-react';
+import { MoreHorizontal, RotateCcw, Send, Trash2, UserCheck, UserX } from 'lucide-react';
 import { useState } from 'react';
 import { errorMessage } from '../../api/client';
 import { Button } from '../../ui/button';
@@ -11,7 +11,7 @@ import {
   DropdownMenuTrigger,
 } from '../../ui/dropdown-menu';
 import { useToast } from '../../ui/toast';
-import { useDeleteUser, useResendInvitation, useSetUserStatus } from './api';
+import { useDeleteUser, useResendInvitation, useRestoreUser, useSetUserStatus } from './api';
 import type { User } from './api';
 
 type Pending = { kind: 'suspend' | 'delete'; user: User } | null;
@@ -20,11 +20,12 @@ export function userLabel(user: Pick<User, 'name' | 'email'>): string {
   return user.name ? `${user.name} (${user.email})` : user.email;
 }
 
-/** Resend, suspend, reactivate and delete, with the confirmations that name the user. */
+/** Resend, suspend, reactivate, delete and restore, with the confirmations that name the user. */
 export function useUserActions(partnerId: string, onDeleted?: (user: User) => void) {
   const resend = useResendInvitation(partnerId);
   const setStatus = useSetUserStatus(partnerId);
   const remove = useDeleteUser(partnerId);
+  const restoreUser = useRestoreUser(partnerId);
   const { toast } = useToast();
   const [pending, setPending] = useState<Pending>(null);
 
@@ -56,6 +57,18 @@ export function useUserActions(partnerId: string, onDeleted?: (user: User) => vo
           toast({ tone: 'error', title: `Could not reactivate ${userLabel(user)}`, description: errorMessage(error) }),
       },
     );
+  }
+
+  function restore(user: User) {
+    restoreUser.mutate(user, {
+      onSuccess: (saved) =>
+        toast({
+          title: `${userLabel(saved)} restored`,
+          description: 'They come back suspended with their roles: reactivate them to let them sign in again.',
+        }),
+      onError: (error) =>
+        toast({ tone: 'error', title: `Could not restore ${userLabel(user)}`, description: errorMessage(error) }),
+    });
   }
 
   const dialogs = (
@@ -107,6 +120,8 @@ export function useUserActions(partnerId: string, onDeleted?: (user: User) => vo
     dialogs,
     resendInvitation,
     reactivate,
+    restore,
+    restoring: (user: User) => restoreUser.isPending && restoreUser.variables?.id === user.id,
     askSuspend: (user: User) => setPending({ kind: 'suspend', user }),
     askDelete: (user: User) => setPending({ kind: 'delete', user }),
     busy: (user: User) =>
@@ -159,5 +174,16 @@ export function UserActionsMenu({ user, actions, describedBy }: { user: User; ac
         </DropdownMenuItem>
       </DropdownMenuContent>
     </DropdownMenu>
+  );
+}
+
+/** The action of a deleted row: bring the user back (suspended). */
+export function RestoreUserButton({ user, actions, describedBy }: { user: User; actions: UserActions; describedBy: string }) {
+  const restoring = actions.restoring(user);
+  return (
+    <Button size="sm" variant="ghost" aria-describedby={describedBy} onClick={() => actions.restore(user)} loading={restoring}>
+      {restoring ? null : <RotateCcw aria-hidden="true" />}
+      Restore
+    </Button>
   );
 }

@@ -21,7 +21,7 @@ import { useRoleList } from '../roles/api';
 import { toUsersParams, useUserList, usersExportHref, validateUsersSearch } from './api';
 import type { User, UserStatus, UsersSearch } from './api';
 import { InviteUserDialog } from './invite-user-dialog';
-import { UserActionsMenu, useUserActions } from './user-actions';
+import { RestoreUserButton, UserActionsMenu, useUserActions } from './user-actions';
 import { RoleChips, STATUS_LABELS, UserStatusBadge } from './user-badges';
 
 const route = getRouteApi('/_app/partners/$partnerId/users');
@@ -112,10 +112,14 @@ export function UsersPage() {
       id: 'actions',
       header: 'Actions',
       srOnlyHeader: true,
-      className: 'w-14 text-right',
+      className: params.includeDeleted ? 'w-28 text-right' : 'w-14 text-right',
       skeletonClassName: 'ml-auto w-6',
       cell: (u) =>
-        u.deleted_at || u.id === session.user.id ? null : (
+        u.deleted_at ? (
+          <div className="flex justify-end">
+            <RestoreUserButton user={u} actions={actions} describedBy={`user-${u.id}-name`} />
+          </div>
+        ) : u.id === session.user.id ? null : (
           <div className="flex justify-end">
             <UserActionsMenu user={u} actions={actions} describedBy={`user-${u.id}-name`} />
           </div>
