@@ -121,4 +121,52 @@ describe('API keys', () => {
     // the sign-in page's session probe answers 401 before signing in
     expect(consoleProblems.filter((p) => !/401/.test(p))).toEqual([]);
   });
+
+  it('the partner owner sees the users’ keys on the partner’s API keys page and revokes one there', async () => {
+    // A second key, made through the API as the signed-in owner.
+    const made = await page.evaluate(async (pid) => {
+      const session = (await (await fetch('/api/v1/auth/session')).json()) as { csrf_token: string };
+      const res = await fetch('/api/v1/me/api-keys', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrf_token },
+        body: JSON.stringify({
+          name: 'Partner sync',
+          permissions: ['organizations.view'],
+          scope_type: 'partner',
+          partner_id: pid,
+        }),
+      });
+      return { status: res.status, body: (await res.json()) as { secret: string } };
+    }, partnerId);
+    expect(made.status).toBe(201);
+    const partnerKey = made.body.secret;
+    expect((await withKey(partnerKey, 'GET', `/partners/${partnerId}/organizations`)).status).toBe(200);
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API keys' }).click();
+    await page.waitForURL(new RegExp(`/partners/${partnerId}/api-keys$`));
+    await expect.poll(() => page.getByRole('cell', { name: 'Partner sync' }).count()).toBe(1);
+    expect(await page.getByRole('cell', { name: 'Contoso reporting' }).count()).toBe(1);
+    expect(await page.getByRole('cell', { name: email }).count()).toBe(2);
+
+    await page.getByLabel('Status').selectOption('active');
+    await page.waitForURL(/[?&]status=active/);
+    await expect.poll(() => page.getByRole('cell', { name: 'Partner sync' }).count()).toBe(1);
+    expect(await page.getByRole('cell', { name: 'Contoso reporting' }).count()).toBe(0);
+
+    await page.getByRole('button', { name: 'Revoke' }).click();
+    const confirm = page.getByRole('dialog');
+    await expect.poll(() => confirm.textContent()).toContain('Partner sync');
+    expect(await confirm.textContent()).toContain(email);
+    await confirm.getByRole('button', { name: 'Revoke key' }).click();
+    await expect.poll(() => page.getByText('No active API keys').count()).toBe(1);
+
+    const refused = await withKey(partnerKey, 'GET', `/partners/${partnerId}/organizations`);
+    expect(refused.status).toBe(401);
+    expect(refused.body).toEqual({ error: { code: 'not_authenticated', message: 'API key revoked' } });
+
+    await page.getByLabel('Status').selectOption('');
+    await expect.poll(() => page.getByRole('table').getByText('Revoked', { exact: true }).count()).toBe(2);
+    await screenshot(page, 'api-keys-07-partner-admin');
+    expect(consoleProblems.filter((p) => !/401/.test(p))).toEqual([]);
+  });
 });

@@ -40,7 +40,7 @@ export function Breadcrumbs() {
   const siteId = params.siteId;
   const roleId = params.roleId;
   const pathname = useRouterState({ select: (s) => s.location.pathname });
-  const section = /^\/partners\/[^/]+\/(roles|audit)(\/|$)/.exec(pathname)?.[1];
+  const section = /^\/partners\/[^/]+\/(roles|audit|api-keys)(\/|$)/.exec(pathname)?.[1];
   const platformAudit = pathname === '/audit';
 
   const partner = usePartnerSummary(partnerId);
@@ -105,6 +105,9 @@ export function Breadcrumbs() {
   }
   if (partnerId && section === 'audit') {
     crumbs.push({ key: 'audit', icon: ScrollText, label: 'Audit log', link: null });
+  }
+  if (partnerId && section === 'api-keys') {
+    crumbs.push({ key: 'api-keys', icon: Key, label: 'API keys', link: null });
   }
   if (partnerId && section === 'roles') {
     const label = 'Roles';

@@ -4,7 +4,9 @@ import { validateListSearch } from '../api/list';
 import { AccountPage } from '../features/account/account-page';
 import { InvitePage } from '../features/account/invite-page';
 import { ForgotPasswordPage, ResetPasswordPage } from '../features/account/reset-password-page';
+import { validatePartnerApiKeysSearch } from '../features/api-keys/api';
 import { ApiKeysPage } from '../features/api-keys/api-keys-page';
+import { PartnerApiKeysPage } from '../features/api-keys/partner-api-keys-page';
 import { validateAuditSearch } from '../features/audit/api';
 import { PartnerAuditPage, PlatformAuditPage } from '../features/audit/audit-log-page';
 import { homeLocation, safeRedirect, sessionQueryOptions } from '../features/auth/api';
@@ -193,6 +195,14 @@ const ssoRoute = createRoute({
   component: SsoSettingsPage,
 });
 
+/** The API keys of a partner's users, for its administrators. */
+const partnerApiKeysRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: 'partners/$partnerId/api-keys',
+  validateSearch: validatePartnerApiKeysSearch,
+  component: PartnerApiKeysPage,
+});
+
 /** The signed-in user's personal API keys. */
 const apiKeysRoute = createRoute({
   getParentRoute: () => appRoute,
@@ -252,6 +262,7 @@ const routeTree = rootRoute.addChildren([
     partnerAuditRoute,
     platformAuditRoute,
     ssoRoute,
+    partnerApiKeysRoute,
     apiKeysRoute,
     securityRoute,
     usersRoute,

@@ -142,8 +142,15 @@ export function Sidebar() {
   const platformAuditActive = pathname === '/audit';
   const ssoActive = /^\/partners\/[^/]+\/sso$/.test(pathname);
   const usersActive = /^\/partners\/[^/]+\/users(\/|$)/.test(pathname);
+  const apiKeysActive = /^\/partners\/[^/]+\/api-keys$/.test(pathname);
   const organizationsActive =
-    pathname.startsWith('/partners/') && Boolean(contextPartnerId) && !rolesActive && !auditActive && !ssoActive && !usersActive;
+    pathname.startsWith('/partners/') &&
+    Boolean(contextPartnerId) &&
+    !rolesActive &&
+    !auditActive &&
+    !ssoActive &&
+    !usersActive &&
+    !apiKeysActive;
   const nextTheme = theme === 'dark' ? 'light' : 'dark';
   const themeLabel = `Switch to ${nextTheme} theme`;
 
@@ -240,6 +247,15 @@ export function Sidebar() {
             <NavItem icon={ScrollText} label="Audit log" active={auditActive}>
               {({ content, ...props }) => (
                 <Link to="/partners/$partnerId/audit" params={{ partnerId: contextPartnerId }} {...props}>
+                  {content}
+                </Link>
+              )}
+            </NavItem>
+          ) : null}
+          {contextPartnerId && hasPermission(session, 'api_keys.view') ? (
+            <NavItem icon={Key} label="API keys" active={apiKeysActive}>
+              {({ content, ...props }) => (
+                <Link to="/partners/$partnerId/api-keys" params={{ partnerId: contextPartnerId }} {...props}>
                   {content}
                 </Link>
               )}

@@ -17,7 +17,7 @@ import { scopeText, useMyApiKeys, useRevokeApiKey } from './api';
 import type { ApiKey } from './api';
 import { CreateApiKeyDialog } from './create-api-key-dialog';
 
-function StatusBadge({ status }: { status: ApiKey['status'] }) {
+export function StatusBadge({ status }: { status: ApiKey['status'] }) {
   if (status === 'active') {
     return (
       <Badge tone="success">
@@ -42,7 +42,7 @@ function StatusBadge({ status }: { status: ApiKey['status'] }) {
   );
 }
 
-function Expires({ apiKey }: { apiKey: ApiKey }) {
+export function Expires({ apiKey }: { apiKey: ApiKey }) {
   if (apiKey.expires_at) return <Time value={apiKey.expires_at} />;
   return apiKey.status === 'revoked' ? (
     <span className="text-muted-foreground">Never</span>

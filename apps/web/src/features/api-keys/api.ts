@@ -46,6 +46,7 @@ export interface CreateApiKeyInput {
 export const apiKeyKeys = {
   all: ['api-keys'] as const,
   mine: () => [...apiKeyKeys.all, 'mine'] as const,
+  partner: (partnerId: string, status: ApiKeyStatus | null) => [...apiKeyKeys.all, 'partner', partnerId, status] as const,
 };
 
 const MINE = '/me/api-keys';
@@ -73,6 +74,44 @@ export function useRevokeApiKey() {
   return useMutation({
     mutationFn: (key: Pick<ApiKey, 'id'>) => api.delete(`${MINE}/${encodeURIComponent(key.id)}`),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: apiKeyKeys.mine() }),
+  });
+}
+
+export const API_KEY_STATUSES: readonly ApiKeyStatus[] = ['active', 'expired', 'revoked'];
+
+/** `?status=revoked` on the partner's API keys page. */
+export interface PartnerApiKeysSearch {
+  status?: ApiKeyStatus;
+}
+
+export function validatePartnerApiKeysSearch(search: Record<string, unknown>): PartnerApiKeysSearch {
+  const status = API_KEY_STATUSES.find((s) => s === search.status);
+  return status ? { status } : {};
+}
+
+const partnerPath = (partnerId: string) => `/partners/${encodeURIComponent(partnerId)}/api-keys`;
+
+/** The keys of a partner's users, newest first ("Load more" via next_cursor). */
+export function usePartnerApiKeys(partnerId: string, status: ApiKeyStatus | null) {
+  return useInfiniteQuery({
+    queryKey: apiKeyKeys.partner(partnerId, status),
+    initialPageParam: null as string | null,
+    queryFn: ({ pageParam, signal }) =>
+      api.get<Page<ApiKey>>(
+        partnerPath(partnerId),
+        { limit: 50, cursor: pageParam ?? undefined, status: status ?? undefined },
+        signal,
+      ),
+    getNextPageParam: (last) => last.next_cursor ?? undefined,
+  });
+}
+
+export function useRevokePartnerApiKey(partnerId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (key: Pick<ApiKey, 'id'>) => api.delete(`${partnerPath(partnerId)}/${encodeURIComponent(key.id)}`),
+    // The owner's own list shows the key too.
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: apiKeyKeys.all }),
   });
 }
 

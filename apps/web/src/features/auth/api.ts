@@ -15,7 +15,9 @@ export type Permission =
   | 'users.manage'
   | 'audit.view'
   | 'audit.view_platform'
-  | 'sso.manage';
+  | 'sso.manage'
+  | 'api_keys.view'
+  | 'api_keys.manage';
 
 export interface SessionUser {
   id: string;
