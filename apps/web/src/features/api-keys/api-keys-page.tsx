@@ -55,41 +55,9 @@ export function Expires({ apiKey }: { apiKey: ApiKey }) {
 }
 
 /** The signed-in user's personal API keys (FEATURES IAM6). */
-export function ApiKeysPage() {
-  const list = useMyApiKeys();
-  const items = list.data?.pages.flatMap((p) => p.items) ?? [];
-  const revoke = useRevokeApiKey();
-  const { toast } = useToast();
-  const [creating, setCreating] = useState(false);
-  const [revoking, setRevoking] = useState<ApiKey | null>(null);
-  useDocumentTitle('API keys');
-
-  const columns: Column<ApiKey>[] = [
-    {
-      id: 'name',
-      header: 'Name',
-      skeletonClassName: 'w-32',
-      cell: (k) => (
-        <div id={`api-key-${k.id}-name`} className="grid min-w-0">
-          <Truncate text={k.name} className={k.status === 'revoked' ? 'text-muted-foreground' : 'font-medium text-foreground'} />
-          <span className="truncate font-mono text-xs text-muted-foreground">{k.prefix}_…</span>
-        </div>
-      ),
-    },
-    {
-      id: 'permissions',
-      header: 'Permissions',
-      className: 'hidden w-48 xl:table-cell',
-      skeletonClassName: 'w-32',
-      cell: (k) => <Truncate text={k.permissions.join(', ')} className="font-mono text-xs text-muted-foreground" />,
-    },
-    {
-      id: 'scope',
-      header: 'Scope',
-      className: 'hidden w-44 lg:table-cell',
-      skeletonClassName: 'w-24',
-      cell: (k) => <Truncate text={scopeText(k)} />,
-    },
+/** Created, expiry, last use and status: the columns every API key list shows the same way. */
+export function lifecycleColumns(): Column<ApiKey>[] {
+  return [
     {
       id: 'created',
       header: 'Created',
@@ -126,6 +94,45 @@ export function ApiKeysPage() {
       skeletonClassName: 'w-16',
       cell: (k) => <StatusBadge status={k.status} />,
     },
+  ];
+}
+
+export function ApiKeysPage() {
+  const list = useMyApiKeys();
+  const items = list.data?.pages.flatMap((p) => p.items) ?? [];
+  const revoke = useRevokeApiKey();
+  const { toast } = useToast();
+  const [creating, setCreating] = useState(false);
+  const [revoking, setRevoking] = useState<ApiKey | null>(null);
+  useDocumentTitle('API keys');
+
+  const columns: Column<ApiKey>[] = [
+    {
+      id: 'name',
+      header: 'Name',
+      skeletonClassName: 'w-32',
+      cell: (k) => (
+        <div id={`api-key-${k.id}-name`} className="grid min-w-0">
+          <Truncate text={k.name} className={k.status === 'revoked' ? 'text-muted-foreground' : 'font-medium text-foreground'} />
+          <span className="truncate font-mono text-xs text-muted-foreground">{k.prefix}_…</span>
+        </div>
+      ),
+    },
+    {
+      id: 'permissions',
+      header: 'Permissions',
+      className: 'hidden w-48 xl:table-cell',
+      skeletonClassName: 'w-32',
+      cell: (k) => <Truncate text={k.permissions.join(', ')} className="font-mono text-xs text-muted-foreground" />,
+    },
+    {
+      id: 'scope',
+      header: 'Scope',
+      className: 'hidden w-44 lg:table-cell',
+      skeletonClassName: 'w-24',
+      cell: (k) => <Truncate text={scopeText(k)} />,
+    },
+    ...lifecycleColumns(),
     {
       id: 'actions',
       header: 'Actions',

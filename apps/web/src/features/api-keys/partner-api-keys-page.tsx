@@ -11,7 +11,6 @@ import { EmptyState } from '../../ui/empty-state';
 import { ListToolbar } from '../../ui/list-toolbar';
 import { PageHeader } from '../../ui/page-header';
 import { Select } from '../../ui/select';
-import { Time } from '../../ui/time';
 import { useToast } from '../../ui/toast';
 import { Tooltip } from '../../ui/tooltip';
 import { Truncate } from '../../ui/truncate';
@@ -19,7 +18,7 @@ import { useCan } from '../auth/session-context';
 import { usePartnerSummary } from '../partners/use-partner-name';
 import { API_KEY_STATUSES, scopeText, usePartnerApiKeys, useRevokePartnerApiKey, validatePartnerApiKeysSearch } from './api';
 import type { ApiKey, ApiKeyStatus, PartnerApiKeysSearch } from './api';
-import { Expires, StatusBadge } from './api-keys-page';
+import { lifecycleColumns } from './api-keys-page';
 
 const route = getRouteApi('/_app/partners/$partnerId/api-keys');
 
@@ -102,42 +101,7 @@ export function PartnerApiKeysPage() {
       skeletonClassName: 'w-24',
       cell: (k) => <Truncate text={scopeText(k)} />,
     },
-    {
-      id: 'created',
-      header: 'Created',
-      className: 'hidden w-28 text-muted-foreground 2xl:table-cell',
-      skeletonClassName: 'w-20',
-      cell: (k) => <Time value={k.created_at} />,
-    },
-    {
-      id: 'expires',
-      header: 'Expires',
-      className: 'w-28',
-      skeletonClassName: 'w-20',
-      cell: (k) => <Expires apiKey={k} />,
-    },
-    {
-      id: 'last-used',
-      header: 'Last used',
-      className: 'w-36',
-      skeletonClassName: 'w-24',
-      cell: (k) =>
-        k.last_used_at ? (
-          <div className="grid min-w-0">
-            <Time value={k.last_used_at} mode="relative" />
-            {k.last_used_ip ? <Truncate text={`from ${k.last_used_ip}`} className="text-xs text-muted-foreground" /> : null}
-          </div>
-        ) : (
-          <span className="text-muted-foreground">Never used</span>
-        ),
-    },
-    {
-      id: 'status',
-      header: 'Status',
-      className: 'w-24',
-      skeletonClassName: 'w-16',
-      cell: (k) => <StatusBadge status={k.status} />,
-    },
+    ...lifecycleColumns(),
   ];
   if (canManage) {
     columns.push({
