@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['apps/*/test/**/*.test.ts', 'e2e/**/*.test.ts'],
+    include: ['apps/*/test/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'e2e/**/*.test.ts'],
     globalSetup: ['apps/server/test/support/global-setup.ts'],
     testTimeout: 30_000,
     // Browser tests poll the page; on a loaded two-core machine a render can take seconds.

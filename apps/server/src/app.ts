@@ -170,6 +170,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance & { ctx: 
       });
     }
   }
+  if (config.roles.has('gateway')) {
+    for (const m of modules) {
+      const gatewayRoutes = m.gatewayRoutes;
+      if (gatewayRoutes) await app.register(async (scope) => gatewayRoutes(scope, ctx));
+    }
+  }
   if (deps.extraRoutes) await app.register(deps.extraRoutes);
 
   app.setNotFoundHandler((request, reply) => {

@@ -2,13 +2,13 @@ import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError, notFound } from '../http/errors.js';
 import type { ApiKeyAuthenticator } from './api-keys.js';
-import { AUTHENTICATED, PUBLIC, type PermissionCatalog } from './permissions.js';
+import { AGENT, AUTHENTICATED, PUBLIC, type PermissionCatalog } from './permissions.js';
 import { canSee, hasPermission, type Principal, type Target } from './principal.js';
 import { SESSION_COOKIE, csrfTokenMatches, type PendingStep, type SessionStore } from './sessions.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** What the route requires: a permission from the catalog, 'authenticated' or 'public'. */
+    /** What the route requires: a permission from the catalog, 'authenticated', 'public' or 'agent'. */
     permission?: string;
     /** The steps a session that knows only the password may take here (the second factor, enrolment); nothing else is open to it. */
     allowPending?: PendingStep[];
@@ -63,7 +63,7 @@ export const guard = fp<{ catalog: PermissionCatalog; sessions: SessionStore; ap
         const methods = Array.isArray(route.method) ? route.method : [route.method];
         for (const method of methods) app.routeTable.push({ method, url: route.url, permission });
         if (permission === undefined) problems.push(`${methods.join(',')} ${route.url} declares no permission`);
-        else if (permission !== PUBLIC && permission !== AUTHENTICATED && !opts.catalog.has(permission)) {
+        else if (permission !== PUBLIC && permission !== AUTHENTICATED && permission !== AGENT && !opts.catalog.has(permission)) {
           problems.push(`${methods.join(',')} ${route.url} names unknown permission "${permission}"`);
         }
       }
@@ -80,15 +80,17 @@ export const guard = fp<{ catalog: PermissionCatalog; sessions: SessionStore; ap
         throw new AppError('origin_refused', 'requests from this origin are not accepted');
       }
       // Browsers always send Origin on a socket upgrade; without this check any site could open one with our cookie.
+      // Agents are not browsers and send none; an agent route still refuses a foreign one (security.md 21).
       if (
         request.headers.upgrade?.toLowerCase() === 'websocket' &&
-        (origin === undefined || !isAllowedOrigin(origin, request, opts.publicUrl))
+        (origin === undefined ? access !== AGENT : !isAllowedOrigin(origin, request, opts.publicUrl))
       ) {
         throw new AppError('origin_refused', 'socket connections from this origin are not accepted');
       }
 
       // Public routes (sign-in, static files, health) need nobody: no session lookup for them.
-      if (access === PUBLIC) return;
+      // Agent routes authenticate agents themselves, and never by a user's cookie or key.
+      if (access === PUBLIC || access === AGENT) return;
 
       const token = request.cookies[SESSION_COOKIE];
       // Only a Bearer header is a credential (a proxy's Basic auth is not ours to judge).

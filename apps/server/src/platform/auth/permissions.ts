@@ -17,6 +17,12 @@ export type PermissionCatalog = ReadonlyMap<string, PermissionInfo & { module: s
 export type RouteAccess = string;
 export const PUBLIC = 'public';
 export const AUTHENTICATED = 'authenticated';
+/**
+ * Agent routes (bootstrap, enrollment, the agent socket): no user may use them.
+ * The guard leaves authentication to the gateway, which accepts only an agent
+ * credential (security.md 15); enrollment itself is paid for with a site code or token.
+ */
+export const AGENT = 'agent';
 
 export function buildCatalog(modules: { name: string; permissions: Record<string, PermissionInfo> }[]): PermissionCatalog {
   const catalog = new Map<string, PermissionInfo & { module: string }>();

@@ -32,6 +32,26 @@ export type PermissionScope = "partner" | "platform";
 
 export type UserStatus = "active" | "invited" | "suspended";
 
+export interface Agents {
+  created_at: Generated<string>;
+  device_id: string;
+  enrolled_via: string;
+  enrollment_token_id: string | null;
+  id: Generated<string>;
+  revoked_at: string | null;
+  revoked_by: string | null;
+  secret_hash: Buffer;
+  tenant_id: string;
+}
+
+export interface AgentSettings {
+  heartbeat_seconds: Generated<number>;
+  inventory_minutes: Generated<number>;
+  tenant_id: string;
+  updated_at: Generated<string>;
+  version: Generated<number>;
+}
+
 export interface ApiKeys {
   created_at: Generated<string>;
   expires_at: string | null;
@@ -77,6 +97,71 @@ export interface AuthThrottle {
   key: string;
   locked_until: string | null;
   window_started_at: Generated<string>;
+}
+
+export interface Devices {
+  agent_version: Generated<string>;
+  arch: Generated<string>;
+  connected_at: string | null;
+  created_at: Generated<string>;
+  deleted_at: string | null;
+  disconnected_at: string | null;
+  enrolled_at: Generated<string>;
+  gateway_id: string | null;
+  heartbeat_seconds: number | null;
+  hostname: string;
+  id: Generated<string>;
+  inventory: Json | null;
+  inventory_at: string | null;
+  inventory_hash: string | null;
+  inventory_minutes: number | null;
+  ip_addresses: Generated<string[]>;
+  last_seen_at: string | null;
+  logged_in_users: Generated<string[]>;
+  mac_addresses: Generated<string[]>;
+  online: Generated<boolean>;
+  organization_id: string;
+  os_name: Generated<string>;
+  os_version: Generated<string>;
+  platform: string;
+  protocol_version: Generated<number>;
+  remote_ip: string | null;
+  search_text: Generated<string>;
+  site_id: string;
+  status: Json | null;
+  status_at: string | null;
+  tenant_id: string;
+  updated_at: Generated<string>;
+  version: Generated<number>;
+}
+
+export interface DeviceSoftware {
+  device_id: string;
+  installed_at: string | null;
+  name: string;
+  publisher: string | null;
+  size_bytes: number | null;
+  source: string;
+  tenant_id: string;
+  version: string | null;
+}
+
+export interface EnrollmentTokens {
+  created_at: Generated<string>;
+  created_by: string | null;
+  expires_at: string;
+  id: Generated<string>;
+  last_used_at: string | null;
+  max_uses: number;
+  name: Generated<string>;
+  organization_id: string;
+  prefix: string;
+  revoked_at: string | null;
+  revoked_by: string | null;
+  site_id: string;
+  tenant_id: string;
+  token_hash: Buffer;
+  use_count: Generated<number>;
 }
 
 export interface Organizations {
@@ -166,6 +251,17 @@ export interface Sessions {
   user_id: string;
 }
 
+export interface SiteEnrollmentCodes {
+  code: string;
+  created_at: Generated<string>;
+  enabled: Generated<boolean>;
+  organization_id: string;
+  rotated_at: string | null;
+  site_id: string;
+  tenant_id: string;
+  updated_at: Generated<string>;
+}
+
 export interface Sites {
   created_at: Generated<string>;
   deleted_at: string | null;
@@ -252,9 +348,14 @@ export interface UserTotp {
 }
 
 export interface DB {
+  agent_settings: AgentSettings;
+  agents: Agents;
   api_keys: ApiKeys;
   audit_events: AuditEvents;
   auth_throttle: AuthThrottle;
+  device_software: DeviceSoftware;
+  devices: Devices;
+  enrollment_tokens: EnrollmentTokens;
   organizations: Organizations;
   partners: Partners;
   permissions: Permissions;
@@ -263,6 +364,7 @@ export interface DB {
   role_permissions: RolePermissions;
   roles: Roles;
   sessions: Sessions;
+  site_enrollment_codes: SiteEnrollmentCodes;
   sites: Sites;
   sso_domains: SsoDomains;
   sso_settings: SsoSettings;

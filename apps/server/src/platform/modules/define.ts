@@ -23,13 +23,18 @@ export interface ModuleContext {
 
 /**
  * A capability of CloudRMM: its permissions, its REST routes (mounted under
- * /api/v1) and its background jobs. Adding one is a folder plus one line in
+ * /api/v1), its gateway routes and its background jobs. Adding one is a folder plus one line in
  * src/modules/index.ts.
  */
 export interface CloudRmmModule {
   name: string;
   permissions: Record<string, PermissionInfo>;
   routes?: (app: FastifyInstance, ctx: ModuleContext) => Promise<void>;
+  /**
+   * Gateway role only: routes agents and installers call (bootstrap, enrollment,
+   * install links), mounted at the root, each with `config.permission` AGENT or PUBLIC.
+   */
+  gatewayRoutes?: (app: FastifyInstance, ctx: ModuleContext) => Promise<void>;
   /** Worker role only: register queues, schedules and handlers. */
   jobs?: (jobs: Jobs, ctx: ModuleContext) => Promise<void>;
 }
