@@ -7,7 +7,7 @@ import { FolderUsage, Inventory, PartitionUsage, ProcessInfo, Status } from './i
  */
 export const Envelope = Type.Object(
   {
-    v: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+    v: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
     type: Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z][a-z0-9_.]*$' }),
     id: Type.String({ minLength: 1, maxLength: 64 }),
     ts: Type.Integer({ minimum: 0 }),

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,14 @@ import { freePort } from './ports.js';
  * every test file clones (support/db.ts), so files never share data.
  */
 export default async function setup(project: TestProject) {
+  // Tests import the protocol package's build and run the agent's bundle: never stale ones.
+  execFileSync(
+    process.execPath,
+    [path.resolve(import.meta.dirname, '../../../../scripts/build-stale.mjs'), 'protocol', 'agent'],
+    {
+      stdio: 'inherit',
+    },
+  );
   const log = pino({ level: 'warn' });
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cloudrmm-test-'));
   const server = await startEmbeddedPostgres({ dataDir, port: await freePort(), database: TEMPLATE_DB, log });
