@@ -52,6 +52,45 @@ const portOpen = (port: number) =>
     s.once('error', () => resolve(false));
   });
 
+/** Processes running with the given agent state directory (the local agent started by the server). */
+async function agentProcesses(stateDir: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await fs.readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const environ = await fs.readFile(`/proc/${entry}/environ`, 'utf8').catch(() => '');
+    if (environ.split('\0').includes(`CLOUDRMM_AGENT_DIR=${stateDir}`)) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+async function signIn(base: string, email: string, password: string) {
+  const res = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  expect(res.status).toBe(200);
+  return res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0]!)
+    .join('; ');
+}
+
+type LocalDevice = { hostname: string; online: boolean; os_name: string; site_name: string; organization_name: string };
+
+/** This machine, as the demo partner's devices list shows it. */
+async function localDevice(base: string, cookie: string): Promise<LocalDevice | undefined> {
+  const partners = (await (await fetch(`${base}/api/v1/partners`, { headers: { cookie } })).json()) as {
+    items: { id: string }[];
+  };
+  const devices = (await (
+    await fetch(`${base}/api/v1/partners/${partners.items[0]!.id}/devices`, { headers: { cookie } })
+  ).json()) as {
+    items: LocalDevice[];
+  };
+  return devices.items.find((d) => d.hostname === os.hostname());
+}
+
 describe('the cloudrmm process', () => {
   it('starts, serves, and stops cleanly with its PostgreSQL on SIGTERM; a second start reuses the data', async () => {
     const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cloudrmm-proc-'));
@@ -68,18 +107,46 @@ describe('the cloudrmm process', () => {
     expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
     expect(await portOpen(pgPort)).toBe(true);
 
+    // OPS1: this machine is a real device, online with its real inventory, within a minute.
+    const base = `http://127.0.0.1:${port}`;
+    const demoPassword = /Demo user:\s+tech@acme\.example\s+password: (\S+)/.exec(banner)![1]!;
+    const cookie = await signIn(base, 'tech@acme.example', demoPassword);
+    await expect.poll(async () => (await localDevice(base, cookie))?.online, { timeout: 60_000 }).toBe(true);
+    await expect.poll(async () => (await localDevice(base, cookie))?.os_name, { timeout: 60_000 }).toMatch(/\S+ \S+/);
+    expect(await localDevice(base, cookie)).toMatchObject({ organization_name: 'Acme IT (internal)', site_name: 'Office' });
+    const stateDir = path.join(dataDir, 'local-agent');
+    expect(await agentProcesses(stateDir)).toHaveLength(1);
+
     first.child.kill('SIGTERM');
     expect(await exited(first.child)).toBe(0);
     expect(await portOpen(port)).toBe(false);
     expect(await portOpen(pgPort)).toBe(false);
+    // the local agent stopped with the server
+    expect(await agentProcesses(stateDir)).toEqual([]);
 
     const second = startProcess(env, ['--no-demo']);
     const banner2 = await second.ready;
     expect(banner2).toContain(`(password in ${dataDir}/initial-admin.txt)`);
     expect(banner2).not.toContain('Demo user');
+    // the local agent is enrolled already: it just runs again, as the same device
+    await expect.poll(() => agentProcesses(stateDir), { timeout: 10_000 }).toHaveLength(1);
     second.child.kill('SIGINT');
     expect(await exited(second.child)).toBe(0);
     expect(await portOpen(pgPort)).toBe(false);
+    expect(await agentProcesses(stateDir)).toEqual([]);
+  }, 240_000);
+
+  it('--no-local-agent starts no agent', async () => {
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cloudrmm-proc-'));
+    dirs.push(dataDir);
+    const p = startProcess(
+      { CLOUDRMM_DATA_DIR: dataDir, PORT: String(await freePort()), CLOUDRMM_PG_PORT: String(await freePort()) },
+      ['--no-local-agent'],
+    );
+    await p.ready;
+    expect(await agentProcesses(path.join(dataDir, 'local-agent'))).toEqual([]);
+    p.child.kill('SIGTERM');
+    expect(await exited(p.child)).toBe(0);
   }, 180_000);
 
   it('refuses to start on bad configuration, naming the variable', async () => {

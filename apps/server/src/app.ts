@@ -6,6 +6,7 @@ import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
+import { MAX_FRAME_BYTES } from '@cloudrmm/protocol';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
@@ -18,6 +19,9 @@ import type { Database } from './platform/db/database.js';
 import { AppError } from './platform/http/errors.js';
 import { ErrorBody } from './platform/http/schemas.js';
 import { securityHeaders } from './platform/http/security-headers.js';
+import { LocalBus } from './platform/bus/bus.js';
+import { registerAgentGateway, UnavailableAgentLink } from './platform/gateway/index.js';
+import type { GatewayTimings } from './platform/gateway/gateway.js';
 import { liveSocket } from './platform/live/live.js';
 import { createMailer, type Mailer } from './platform/mail/mailer.js';
 import type { CloudRmmModule, ModuleContext } from './platform/modules/define.js';
@@ -31,6 +35,8 @@ export interface AppDeps {
   /** Outgoing mail; built from config (SMTP_URL, or the log) when not given. */
   mailer?: Mailer;
   modules?: CloudRmmModule[];
+  /** Sweep intervals of the agent gateway (tests shorten them). */
+  gatewayTimings?: Partial<GatewayTimings>;
   /** Extra routes (tests use this to prove unguarded routes are refused). */
   extraRoutes?: (app: FastifyInstance) => Promise<void>;
 }
@@ -45,7 +51,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance & { ctx: 
   const catalog = buildCatalog(modules);
   const sessions = new SessionStore(db, catalog, config.sessionTtlHours);
   const mailer = deps.mailer ?? createMailer(config, log);
-  const ctx: ModuleContext = { config, db, log, catalog, sessions, secrets: deps.secrets, mailer };
+  const bus = new LocalBus((error, topic) => log.warn({ err: error, topic }, 'a bus subscriber failed'));
+  // Replaced by the gateway below when this process holds agent sockets.
+  const agents = new UnavailableAgentLink();
+  const ctx: ModuleContext = { config, db, log, catalog, sessions, secrets: deps.secrets, mailer, bus, agents };
 
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
@@ -102,7 +111,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance & { ctx: 
 
   await app.register(fastifyCookie);
   // Before the guard: its hooks must see every upgrade, including the ones the guard refuses.
-  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+  // One socket server for all routes, sized for the largest agent frame (security.md 20);
+  // the browser's live socket enforces its own smaller limit.
+  await app.register(fastifyWebsocket, { options: { maxPayload: MAX_FRAME_BYTES } });
   await app.register(securityHeaders, { publicUrl: config.publicUrl });
   await app.register(guard, {
     catalog,
@@ -123,7 +134,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance & { ctx: 
   });
 
   if (config.roles.has('api')) {
-    await app.register(liveSocket, { db });
+    await app.register(liveSocket, { db, bus, events: modules.flatMap((m) => m.liveEvents ?? []) });
     await app.register(fastifySwagger, {
       openapi: {
         openapi: '3.1.0',
@@ -141,6 +152,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance & { ctx: 
           { name: 'sso' },
           { name: 'api-keys' },
           { name: 'users' },
+          { name: 'devices' },
+          { name: 'enrollment' },
+          { name: 'agent', description: 'Called by agents, not people: bootstrap and enrollment' },
         ],
       },
       refResolver: { buildLocalReference: (json, _base, _frag, i) => (json.$id as string | undefined) ?? `def-${i}` },
@@ -171,6 +185,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance & { ctx: 
     }
   }
   if (config.roles.has('gateway')) {
+    const gateway = await registerAgentGateway(app, ctx, modules, deps.gatewayTimings);
+    if (gateway) ctx.agents = gateway;
     for (const m of modules) {
       const gatewayRoutes = m.gatewayRoutes;
       if (gatewayRoutes) await app.register(async (scope) => gatewayRoutes(scope, ctx));

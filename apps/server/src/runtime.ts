@@ -9,6 +9,9 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from './platform/db/embe
 import { provisionDatabase } from './platform/db/provision.js';
 import { Jobs } from './platform/jobs/jobs.js';
 import { loadMasterKey, SecretBox } from './platform/secrets.js';
+import { startLocalAgent } from './local-agent.js';
+import { enrollmentServiceOf } from './modules/enrollment/index.js';
+import { SYSTEM_ACTOR } from './platform/audit/audit.js';
 import { seedDemoData } from './seed/demo.js';
 
 export interface RunningServer {
@@ -53,7 +56,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       password: config.adminPassword,
       dataDir: config.dataDir,
     });
-    const demoUser = config.demoData ? await seedDemoData(db, config.dataDir) : null;
+    const demo = config.demoData ? await seedDemoData(db, config.dataDir) : null;
 
     const secrets = new SecretBox(await loadMasterKey(config.masterKey, config.dataDir));
     const app = await buildApp({ config, db, log, secrets });
@@ -67,12 +70,36 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     }
 
     const port = new URL(address).port;
+    if (config.localAgent && config.roles.has('gateway')) {
+      const localAgent = await startLocalAgent({
+        bundle: config.agentBundle,
+        dataDir: config.dataDir,
+        serverUrl: `http://${LOOPBACK_HOSTS.has(config.host) ? '127.0.0.1' : config.host}:${port}`,
+        log,
+        // Only a freshly seeded demo has an obvious home for this machine; later starts reuse the enrollment.
+        issueToken: async () => {
+          if (!demo) return null;
+          const { partnerId, organizationId, siteId } = demo.localSite;
+          const made = await enrollmentServiceOf(app.ctx).createToken(
+            partnerId,
+            organizationId,
+            siteId,
+            { name: 'This server (local agent)', max_uses: 1, expires_in_hours: 1 },
+            null,
+            SYSTEM_ACTOR,
+          );
+          return made.token;
+        },
+      });
+      if (localAgent) cleanup.push(() => localAgent.stop());
+    }
+
     return {
       app,
       url: config.publicUrl.replace(/:\d+$/, `:${port}`),
       db,
       admin: { ...admin, credentialsFile: `${config.dataDir}/${INITIAL_CREDENTIALS_FILE}` },
-      demoUser,
+      demoUser: demo ? { email: demo.email, password: demo.password } : null,
       stop,
     };
   } catch (error) {
@@ -80,3 +107,6 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     throw error;
   }
 }
+
+/** Listening on these, the server is reachable from this machine at 127.0.0.1. */
+const LOOPBACK_HOSTS = new Set(['0.0.0.0', '::', '127.0.0.1', 'localhost', '::1']);

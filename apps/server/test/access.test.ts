@@ -65,7 +65,7 @@ describe('catalog and system roles', () => {
     expect(api.items.map((p: { name: string }) => p.name).sort()).toEqual(declared.map((d) => d.name));
   });
 
-  it('system roles: Technician cannot manage users or roles, ReadOnly only reads, Client contact sees organizations and sites', async () => {
+  it('system roles: Technician cannot manage users or roles, ReadOnly only reads, Client contact sees organizations, sites and devices', async () => {
     const roles = (await t.call(acme.session, 'GET', `${P()}/roles`)).json().items as {
       key: string;
       permissions: string[];
@@ -81,7 +81,7 @@ describe('catalog and system roles', () => {
     expect(perms('technician')).not.toContain('users.manage');
     expect(perms('technician')).not.toContain('roles.manage');
     expect(perms('readonly').every((p) => p.endsWith('.view'))).toBe(true);
-    expect(perms('client_contact').sort()).toEqual(['organizations.view', 'sites.view']);
+    expect(perms('client_contact').sort()).toEqual(['devices.view', 'organizations.view', 'sites.view']);
     expect(perms('owner')).toEqual(expect.arrayContaining([...t.app.ctx.catalog.keys()]));
   });
 

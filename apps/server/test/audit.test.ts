@@ -1,6 +1,7 @@
 // IAM9, security.md 39-40: every privileged action leaves a chained audit event.
 import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enrollDevice } from '../src/modules/devices/index.js';
 import { userTokensRepo } from '../src/modules/users/index.js';
 import { audit, SYSTEM_ACTOR } from '../src/platform/audit/audit.js';
 import { createUserWithPassword, type SystemRoleKey } from '../src/platform/auth/users.js';
@@ -36,6 +37,22 @@ async function walkUser(partnerId: string | null, roleKey: SystemRoleKey) {
 }
 
 const rnd = () => Math.random().toString(36).slice(2, 10);
+
+/** A device enrolled behind the API (enrollment has its own example), for the device routes. */
+async function walkDevice(partnerId: string, organizationId: string, siteId: string): Promise<string> {
+  const d = await t.database.db.withTenant(partnerId, (tx) =>
+    enrollDevice(tx, {
+      tenantId: partnerId,
+      organizationId,
+      siteId,
+      via: 'token',
+      enrollmentTokenId: null,
+      remoteIp: null,
+      agent: { hostname: `walk-${rnd()}`, agent_version: '0.1.0', protocol_version: 1, os: 'linux', arch: 'x64' },
+    }),
+  );
+  return d.deviceId;
+}
 
 async function systemRoleId(key: SystemRoleKey) {
   const [r] = await t.database.ownerQuery<{ id: string }>('select id from roles where key = $1', [key]);
@@ -111,6 +128,12 @@ describe('writing', () => {
     const P = `/api/v1/partners/${p.id}`;
     const O = `${P}/organizations/${o.id}`;
     const S = `${O}/sites/${s.id}`;
+    // Enrollment examples: a site of their own (the walk deletes and restores S on its way), its code
+    // and tokens made before the walk counts events, so each example's event is the route's own.
+    const E = `${O}/sites/${(await t.call(admin, 'POST', `${O}/sites`, { name: 'Walk Enroll' })).json().id}`;
+    await t.call(admin, 'GET', `${E}/enrollment`);
+    const revokeMe = (await t.call(admin, 'POST', `${E}/enrollment-tokens`, {})).json();
+    const enrollWith = (await t.call(admin, 'POST', `${E}/enrollment-tokens`, {})).json();
     const examples: Record<string, () => Promise<{ status: number; tenant: string | null }>> = {
       'POST /api/v1/partners': async () => ({
         status: (await t.call(admin, 'POST', '/api/v1/partners', { name: 'Walk 2' })).statusCode,
@@ -464,8 +487,65 @@ describe('writing', () => {
           .statusCode,
         tenant: acme.partnerId,
       }),
+      'POST /api/v1/partners/:partnerId/organizations/:organizationId/sites/:siteId/enrollment/rotate': async () => ({
+        status: (await t.call(admin, 'POST', `${E}/enrollment/rotate`)).statusCode,
+        tenant: p.id,
+      }),
+      'PATCH /api/v1/partners/:partnerId/organizations/:organizationId/sites/:siteId/enrollment': async () => ({
+        status: (await t.call(admin, 'PATCH', `${E}/enrollment`, { enabled: true })).statusCode,
+        tenant: p.id,
+      }),
+      'POST /api/v1/partners/:partnerId/organizations/:organizationId/sites/:siteId/enrollment-tokens': async () => ({
+        status: (await t.call(admin, 'POST', `${E}/enrollment-tokens`, { name: 'Walk' })).statusCode,
+        tenant: p.id,
+      }),
+      'DELETE /api/v1/partners/:partnerId/organizations/:organizationId/sites/:siteId/enrollment-tokens/:tokenId': async () => ({
+        status: (await t.call(admin, 'DELETE', `${E}/enrollment-tokens/${revokeMe.id}`)).statusCode,
+        tenant: p.id,
+      }),
+      // The agent enrolls itself: the event is the partner's, its actor the new agent.
+      'POST /api/agent/v1/enroll': async () => {
+        const body = {
+          token: enrollWith.token,
+          hostname: 'walk-pc',
+          agent_version: '0.1.0',
+          protocol_version: 1,
+          os: 'linux',
+          arch: 'x64',
+        };
+        return {
+          status: (await t.app.inject({ method: 'POST', url: '/api/agent/v1/enroll', payload: body })).statusCode,
+          tenant: p.id,
+        };
+      },
+      // Devices: enrolled behind the API, one per example.
+      'PATCH /api/v1/partners/:partnerId/devices/:deviceId': async () => {
+        const d = await walkDevice(p.id, o.id, s.id);
+        return {
+          status: (await t.call(admin, 'PATCH', `${P}/devices/${d}`, { version: 1, heartbeat_seconds: 60 })).statusCode,
+          tenant: p.id,
+        };
+      },
+      'POST /api/v1/partners/:partnerId/devices/:deviceId/revoke': async () => {
+        const d = await walkDevice(p.id, o.id, s.id);
+        return { status: (await t.call(admin, 'POST', `${P}/devices/${d}/revoke`)).statusCode, tenant: p.id };
+      },
+      'DELETE /api/v1/partners/:partnerId/devices/:deviceId': async () => {
+        const d = await walkDevice(p.id, o.id, s.id);
+        return { status: (await t.call(admin, 'DELETE', `${P}/devices/${d}`)).statusCode, tenant: p.id };
+      },
+      'PUT /api/v1/partners/:partnerId/agent-settings': async () => ({
+        status: (await t.call(admin, 'PUT', `${P}/agent-settings`, { version: 0, heartbeat_seconds: 20, inventory_minutes: 10 }))
+          .statusCode,
+        tenant: p.id,
+      }),
     };
-    const writes = t.app.routeTable.filter((r) => r.url.startsWith('/api/') && !['GET', 'HEAD', 'OPTIONS'].includes(r.method));
+    // Hello answers a version question and changes nothing: there is nothing to audit.
+    const answersOnly = new Set(['POST /api/agent/v1/hello']);
+    const writes = t.app.routeTable.filter(
+      (r) =>
+        r.url.startsWith('/api/') && !['GET', 'HEAD', 'OPTIONS'].includes(r.method) && !answersOnly.has(`${r.method} ${r.url}`),
+    );
     expect(writes.length).toBeGreaterThan(10);
     for (const route of writes) {
       const key = `${route.method} ${route.url}`;

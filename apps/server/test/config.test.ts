@@ -8,12 +8,19 @@ describe('loadConfig', () => {
     expect([...c.roles]).toEqual(['api', 'gateway', 'worker']);
     expect(c).toMatchObject({ port: 3000, host: '127.0.0.1', databaseUrl: null, demoData: true, adminEmail: 'admin@localhost' });
     expect(c.dataDir).toMatch(/\.cloudrmm$/);
+    expect(c.agentBundle).toMatch(/apps\/agent\/dist\/cloudrmm-agent\.mjs$/);
+    expect(loadConfig({ CLOUDRMM_AGENT_BUNDLE: '/srv/agent.mjs' }, []).agentBundle).toBe('/srv/agent.mjs');
   });
 
-  it('takes roles and --no-demo from the command line', () => {
-    const c = loadConfig({}, ['--roles', 'api,worker', '--no-demo']);
+  it('takes roles, --no-demo and --no-local-agent from the command line', () => {
+    const c = loadConfig({}, ['--roles', 'api,worker', '--no-demo', '--no-local-agent']);
     expect([...c.roles]).toEqual(['api', 'worker']);
     expect(c.demoData).toBe(false);
+    expect(c.localAgent).toBe(false);
+    // the local agent is for the embedded first look, not for a server on an external database
+    expect(loadConfig({}, []).localAgent).toBe(true);
+    expect(loadConfig({ DATABASE_URL: 'postgres://u:p@db/cloudrmm' }, []).localAgent).toBe(false);
+    expect(loadConfig({ DATABASE_URL: 'postgres://u:p@db/cloudrmm', CLOUDRMM_LOCAL_AGENT: 'true' }, []).localAgent).toBe(true);
     expect([...loadConfig({ CLOUDRMM_ROLES: 'gateway' }, []).roles]).toEqual(['gateway']);
   });
 

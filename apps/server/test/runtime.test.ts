@@ -70,6 +70,7 @@ describe('startServer with DATABASE_URL (external Postgres)', () => {
         await fetch(`${first.url}/api/v1/partners/${acmeId}/organizations`, { headers: { cookie: admin.cookie } })
       ).json()) as Page;
       expect(orgs.items.map((o: { name: string; site_count: number }) => [o.name, o.site_count])).toEqual([
+        ['Acme IT (internal)', 1],
         ['Contoso Ltd', 2],
         ['Fabrikam Inc', 3],
       ]);

@@ -18,6 +18,8 @@ export interface Config {
   adminEmail: string;
   adminPassword: string | null;
   demoData: boolean;
+  /** Enroll and run an agent for this machine beside the server (OPS1); embedded mode only by default. */
+  localAgent: boolean;
   trustedProxies: string[];
   sessionTtlHours: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -29,6 +31,8 @@ export interface Config {
   smtpUrl: string | null;
   /** The From of every email CloudRMM sends. */
   smtpFrom: string;
+  /** The agent bundle the install scripts download (apps/agent/dist/cloudrmm-agent.mjs by default). */
+  agentBundle: string;
 }
 
 export class ConfigError extends Error {
@@ -137,6 +141,7 @@ export function loadConfig(env: Env = process.env, argv: string[] = process.argv
     adminEmail: adminEmail.toLowerCase(),
     adminPassword,
     demoData: flags.noDemo ? false : bool('CLOUDRMM_DEMO', true),
+    localAgent: flags.noLocalAgent ? false : bool('CLOUDRMM_LOCAL_AGENT', !env.DATABASE_URL),
     trustedProxies,
     sessionTtlHours: int('CLOUDRMM_SESSION_TTL_HOURS', 12, 1, 24 * 30),
     logLevel,
@@ -144,21 +149,28 @@ export function loadConfig(env: Env = process.env, argv: string[] = process.argv
     webDir: env.CLOUDRMM_WEB_DIR === '' ? null : path.resolve(env.CLOUDRMM_WEB_DIR || defaultWebDir()),
     smtpUrl,
     smtpFrom: smtpFrom.trim(),
+    agentBundle: path.resolve(env.CLOUDRMM_AGENT_BUNDLE || defaultAgentBundle()),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
 
-function parseFlags(argv: string[], problems: string[]): { roles?: string; noDemo: boolean } {
-  const out: { roles?: string; noDemo: boolean } = { noDemo: false };
+function parseFlags(argv: string[], problems: string[]): { roles?: string; noDemo: boolean; noLocalAgent: boolean } {
+  const out: { roles?: string; noDemo: boolean; noLocalAgent: boolean } = { noDemo: false, noLocalAgent: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--no-demo') out.noDemo = true;
+    else if (arg === '--no-local-agent') out.noLocalAgent = true;
     else if (arg === '--roles') out.roles = argv[++i] ?? '';
     else if (arg.startsWith('--roles=')) out.roles = arg.slice('--roles='.length);
-    else problems.push(`unknown command-line option "${arg}" (expected --roles LIST, --no-demo)`);
+    else problems.push(`unknown command-line option "${arg}" (expected --roles LIST, --no-demo, --no-local-agent)`);
   }
   return out;
+}
+
+function defaultAgentBundle(): string {
+  // apps/server/{src,dist}/config → apps/agent/dist (npm run build -w @cloudrmm/agent)
+  return path.resolve(import.meta.dirname, '../../../agent/dist/cloudrmm-agent.mjs');
 }
 
 function defaultWebDir(): string {

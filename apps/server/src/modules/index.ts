@@ -3,6 +3,8 @@ import type { CloudRmmModule } from '../platform/modules/define.js';
 import { accessModule } from './access/index.js';
 import { apiKeysModule } from './api-keys/index.js';
 import { auditModule } from './audit/index.js';
+import { devicesModule } from './devices/index.js';
+import { enrollmentModule } from './enrollment/index.js';
 import { ssoModule } from './sso/index.js';
 import { tenancyModule } from './tenancy/index.js';
 import { twoFactorModule } from './two-factor/index.js';
@@ -18,4 +20,6 @@ export const modules: CloudRmmModule[] = [
   ssoModule,
   apiKeysModule,
   usersModule,
+  devicesModule,
+  enrollmentModule,
 ];

@@ -5,6 +5,7 @@ import type { Database } from '../db/database.js';
  * Failed attempts allowed per window before the key is locked for LOCK_MINUTES:
  * passwords, and second factors (codes, recovery codes) counted apart from them.
  * Password-reset requests count every request (each one may send a mail).
+ * Enrollment counts presented site codes and tokens that do not exist.
  */
 export const LIMITS = {
   account: 5,
@@ -13,6 +14,8 @@ export const LIMITS = {
   second_factor_ip: 30,
   password_reset_account: 3,
   password_reset_ip: 20,
+  // Unknown site codes and enrollment tokens from one address: someone guessing them.
+  enrollment_ip: 20,
 } as const;
 const WINDOW_MINUTES = 15;
 const LOCK_MINUTES = 15;

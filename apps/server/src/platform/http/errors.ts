@@ -20,6 +20,11 @@ export type ErrorCode =
   | 'bad_request'
   | 'payload_too_large'
   | 'unsupported_media_type'
+  | 'device_offline'
+  | 'agent_error'
+  | 'agent_timeout'
+  | 'agents_unreachable'
+  | 'enrollment_refused'
   | 'internal_error';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -40,6 +45,14 @@ const STATUS: Record<ErrorCode, number> = {
   bad_request: 400,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  // Live requests to an agent (processes, disk usage): it is not connected, it failed, it did not answer,
+  // or this process cannot reach agents at all.
+  device_offline: 409,
+  agent_error: 502,
+  agent_timeout: 504,
+  agents_unreachable: 503,
+  // A site code or enrollment token that does not (or no longer) buys an agent identity.
+  enrollment_refused: 403,
   internal_error: 500,
 };
 

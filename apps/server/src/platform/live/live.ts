@@ -2,13 +2,36 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { sql } from 'kysely';
 import type { WebSocket } from 'ws';
+import type { Bus, BusEvents, Topic } from '../bus/bus.js';
 import type { Database } from '../db/database.js';
 import { AUTHENTICATED } from '../auth/permissions.js';
+import { hasPermission, type Principal, type Target } from '../auth/principal.js';
 
 /** How often open sockets re-check their session; a revoked or expired one closes within this. */
 export const REVALIDATE_EVERY_MS = 2_000;
 /** Close code for "your session ended": the dashboard then goes to the sign-in page. */
 export const SESSION_ENDED = 4001;
+/** The browser only pings; anything larger than this is not a dashboard talking. */
+export const LIVE_MAX_FRAME_BYTES = 64 * 1024;
+
+/**
+ * A bus topic the live socket forwards as `{type: topic, id, partner_id}`,
+ * only to sessions holding `permission` where the event happened.
+ */
+export interface LiveEventRule {
+  topics: readonly Topic[];
+  permission: string;
+  scope: (event: BusEvents[Topic]) => { target: Target & { partnerId: string }; id: string };
+}
+
+/** A rule for topics that share one event type. */
+export function liveEvents<T extends Topic>(
+  topics: readonly T[],
+  permission: string,
+  scope: (event: BusEvents[T]) => { target: Target & { partnerId: string }; id: string },
+): LiveEventRule {
+  return { topics, permission, scope: scope as LiveEventRule['scope'] };
+}
 
 /**
  * The browser's live socket (`/api/v1/live`): authenticated by the session
@@ -17,9 +40,10 @@ export const SESSION_ENDED = 4001;
  * whichever process revoked it, since the check reads Postgres (security.md 12).
  * Dashboard events are sent over it as `{type, id}` (api.md "Real time").
  */
-export const liveSocket = fp<{ db: Database }>(
+export const liveSocket = fp<{ db: Database; bus: Bus; events: LiveEventRule[] }>(
   async (app: FastifyInstance, opts) => {
     const bySession = new Map<string, Set<WebSocket>>();
+    const principals = new Map<WebSocket, Principal>();
 
     app.get(
       '/api/v1/live',
@@ -30,11 +54,16 @@ export const liveSocket = fp<{ db: Database }>(
         let sockets = bySession.get(key);
         if (!sockets) bySession.set(key, (sockets = new Set()));
         sockets.add(socket);
+        principals.set(socket, principal);
         socket.on('close', () => {
+          principals.delete(socket);
           sockets.delete(socket);
           if (sockets.size === 0) bySession.delete(key);
         });
-        socket.on('message', (data) => {
+        socket.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
+          // The shared socket server allows agent-sized frames; a browser gets its own, smaller limit.
+          const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
+          if (size > LIVE_MAX_FRAME_BYTES) return socket.close(1009, 'frame too large');
           // The socket is for the server to talk; a client may only ping.
           if (data.toString() === '{"type":"ping"}') socket.send('{"type":"pong"}');
         });
@@ -64,6 +93,19 @@ export const liveSocket = fp<{ db: Database }>(
         bySession.delete(id);
       }
     };
+    // Events go only to sessions that could open the thing they name (security.md 1: no foreign ids either).
+    const unsubscribe = opts.events.map((rule) =>
+      opts.bus.subscribe(rule.topics, (topic, event) => {
+        if (principals.size === 0) return;
+        const { target, id } = rule.scope(event);
+        const message = JSON.stringify({ type: topic, id, partner_id: target.partnerId });
+        for (const [socket, principal] of principals) {
+          if (hasPermission(principal, rule.permission, target, true)) socket.send(message);
+        }
+      }),
+    );
+    app.addHook('onClose', async () => unsubscribe.forEach((u) => u()));
+
     const timer = setInterval(() => {
       revalidate().catch((error: unknown) => app.log.warn({ err: error }, 'live socket session check failed'));
     }, REVALIDATE_EVERY_MS);

@@ -7,6 +7,9 @@ import type { Database } from '../db/database.js';
 import type { Jobs } from '../jobs/jobs.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { SecretBox } from '../secrets.js';
+import type { Bus } from '../bus/bus.js';
+import type { AgentHandlers, AgentLink, AgentPresence } from '../gateway/agent-link.js';
+import type { LiveEventRule } from '../live/live.js';
 
 /** What every module is given: the platform services, never another module's tables. */
 export interface ModuleContext {
@@ -19,6 +22,13 @@ export interface ModuleContext {
   secrets: SecretBox;
   /** Sends email (SMTP_URL), or writes it to the log when no mail server is configured. */
   mailer: Mailer;
+  /** Domain events (device.online, ...): in-process today, NATS in cluster mode. */
+  bus: Bus;
+  /**
+   * Talks to connected agents: request/push/close. In a process without the
+   * gateway role every request answers 503 agents_unreachable (see UnavailableAgentLink).
+   */
+  agents: AgentLink;
 }
 
 /**
@@ -35,6 +45,18 @@ export interface CloudRmmModule {
    * install links), mounted at the root, each with `config.permission` AGENT or PUBLIC.
    */
   gatewayRoutes?: (app: FastifyInstance, ctx: ModuleContext) => Promise<void>;
+  /**
+   * Gateway role only: handlers of messages agents send, by type. Two modules
+   * handling the same type is refused at start.
+   */
+  agentHandlers?: (ctx: ModuleContext) => AgentHandlers;
+  /**
+   * The one module that owns devices and agent credentials: authenticates agent
+   * sockets and keeps presence for the gateway.
+   */
+  agentPresence?: (ctx: ModuleContext) => AgentPresence;
+  /** Bus events the browser's live socket passes on, each only to sessions allowed to see it (GW8). */
+  liveEvents?: LiveEventRule[];
   /** Worker role only: register queues, schedules and handlers. */
   jobs?: (jobs: Jobs, ctx: ModuleContext) => Promise<void>;
 }

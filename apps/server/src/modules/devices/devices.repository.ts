@@ -1,0 +1,405 @@
+import type { AgentConfig, Inventory, SoftwareItem, Status } from '@cloudrmm/protocol';
+import { sql, type Expression, type RawBuilder } from 'kysely';
+import type { Visibility } from '../../platform/auth/principal.js';
+import type { Tx } from '../../platform/db/database.js';
+import { AppError } from '../../platform/http/errors.js';
+import { paginateBy, type Page, type SortOrder } from '../../platform/http/pagination.js';
+import type {
+  DeviceCounts,
+  DeviceDetail,
+  DeviceQuery,
+  DeviceSummary,
+  Software,
+  SoftwareQuery,
+  SummaryQuery,
+} from './devices.schemas.js';
+
+/**
+ * All SQL of devices, agents, agent settings and installed software. RLS does
+ * the partner filtering; `Visibility` narrows to the organizations and sites a
+ * scoped user may see. Organization and site names come from one join per
+ * query, never one query per row.
+ */
+
+/** The built-in agent settings of a partner without its own (GW6). */
+export const DEFAULT_AGENT_SETTINGS: AgentConfig = { heartbeat_seconds: 30, inventory_minutes: 15 };
+/** A file system at least this full makes the device "low on disk". */
+export const LOW_DISK_PERCENT = 90;
+
+// Keeps `in (...)` valid when a principal can see none.
+const NO_ID = '00000000-0000-0000-0000-000000000000';
+
+// Percentages from the last status; status was schema-checked before it was stored.
+const cpuPercent = sql<number | null>`round(((d.status->>'cpu_percent')::numeric), 1)::float8`;
+const memoryPercent = sql<number | null>`round(100 * (d.status->>'memory_used_bytes')::numeric
+  / nullif((d.inventory->'memory'->>'total_bytes')::numeric, 0), 1)::float8`;
+const diskPercent = sql<
+  number | null
+>`(select round(max(100 * (fs->>'used_bytes')::numeric / nullif((fs->>'size_bytes')::numeric, 0)), 1)::float8
+  from jsonb_array_elements(coalesce(d.status->'file_systems', '[]'::jsonb)) fs)`;
+
+const summaryColumns = [
+  'd.id',
+  'd.tenant_id as partner_id',
+  'd.organization_id',
+  'o.name as organization_name',
+  'd.site_id',
+  's.name as site_name',
+  'd.hostname',
+  'd.platform',
+  'd.os_name',
+  'd.os_version',
+  'd.arch',
+  'd.agent_version',
+  'd.online',
+  'd.connected_at',
+  'd.last_seen_at',
+  'd.remote_ip',
+  'd.ip_addresses',
+  'd.mac_addresses',
+  'd.logged_in_users',
+  cpuPercent.as('cpu_percent'),
+  memoryPercent.as('memory_used_percent'),
+  diskPercent.as('disk_used_percent'),
+  'd.enrolled_at',
+  sql<boolean>`coalesce(a.revoked_at is not null, false)`.as('revoked'),
+] as const;
+
+const deviceBase = (tx: Tx) =>
+  tx
+    .selectFrom('devices as d')
+    .innerJoin('organizations as o', 'o.id', 'd.organization_id')
+    .innerJoin('sites as s', 's.id', 'd.site_id')
+    .leftJoin('agents as a', 'a.device_id', 'd.id')
+    .where('d.deleted_at', 'is', null);
+
+type Filterable = ReturnType<typeof deviceBase>;
+
+function scoped(q: Filterable, visibility: Visibility | null, filters: SummaryQuery): Filterable {
+  if (visibility) {
+    const orgs = [...visibility.wholeOrganizationIds, NO_ID];
+    const sites = [...visibility.siteIds, NO_ID];
+    q = q.where((eb) => eb.or([eb('d.organization_id', 'in', orgs), eb('d.site_id', 'in', sites)]));
+  }
+  if (filters.organization_id) q = q.where('d.organization_id', '=', filters.organization_id);
+  if (filters.site_id) q = q.where('d.site_id', '=', filters.site_id);
+  return q;
+}
+
+const lowDisk = sql<boolean>`exists (select 1 from jsonb_array_elements(coalesce(d.status->'file_systems', '[]'::jsonb)) fs
+  where (fs->>'size_bytes')::numeric > 0 and (fs->>'used_bytes')::numeric >= ${LOW_DISK_PERCENT / 100} * (fs->>'size_bytes')::numeric)`;
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => '\\' + c);
+}
+
+const ms = (ref: string) => sql`date_trunc('milliseconds', ${sql.ref(ref)})`;
+
+const SORTS: Record<
+  string,
+  { expr: RawBuilder<unknown>; type: SortOrder<DeviceSummary>['type']; valueOf: (r: DeviceSummary) => string | number }
+> = {
+  hostname: { expr: sql`lower(d.hostname)`, type: 'text', valueOf: (r) => r.hostname.toLowerCase() },
+  os_name: { expr: sql`lower(d.os_name)`, type: 'text', valueOf: (r) => r.os_name.toLowerCase() },
+  organization_name: { expr: sql`lower(o.name)`, type: 'text', valueOf: (r) => r.organization_name.toLowerCase() },
+  last_seen_at: {
+    expr: sql`coalesce(${ms('d.last_seen_at')}, '-infinity'::timestamptz)`,
+    type: 'timestamptz',
+    valueOf: (r) => r.last_seen_at ?? '-infinity',
+  },
+  // Online first: 0 before 1.
+  status: { expr: sql`(case when d.online then 0 else 1 end)`, type: 'int', valueOf: (r) => (r.online ? 0 : 1) },
+};
+
+export const devicesRepo = {
+  list(tx: Tx, visibility: Visibility | null, query: DeviceQuery): Promise<Page<DeviceSummary>> {
+    let q = scoped(deviceBase(tx), visibility, query);
+    if (query.status) q = q.where('d.online', '=', query.status === 'online');
+    if (query.platform) q = q.where('d.platform', '=', query.platform);
+    if (query.low_disk !== undefined) q = q.where(query.low_disk ? lowDisk : sql<boolean>`not ${lowDisk}`);
+    if (query.q) q = q.where(sql<boolean>`d.search_text like ${'%' + escapeLike(query.q.toLowerCase()) + '%'}`);
+    const sortParam = query.sort ?? 'hostname';
+    const descending = sortParam.startsWith('-');
+    const sort = SORTS[sortParam.replace(/^-/, '')]!;
+    return paginateBy(q.select(summaryColumns), 'd.id', { ...sort, descending }, query) as Promise<Page<DeviceSummary>>;
+  },
+
+  async counts(tx: Tx, visibility: Visibility | null, filters: SummaryQuery): Promise<DeviceCounts> {
+    const base = scoped(deviceBase(tx), visibility, filters);
+    const totals = await base
+      .select([
+        sql<number>`count(*)::int`.as('total'),
+        sql<number>`(count(*) filter (where d.online))::int`.as('online'),
+        sql<number>`(count(*) filter (where ${lowDisk}))::int`.as('low_disk'),
+      ])
+      .executeTakeFirstOrThrow();
+    const byPlatform = await base
+      .select(['d.platform', sql<number>`count(*)::int`.as('count')])
+      .groupBy('d.platform')
+      .orderBy(sql`count(*)`, 'desc')
+      .orderBy('d.platform')
+      .execute();
+    return { ...totals, offline: totals.total - totals.online, by_platform: byPlatform };
+  },
+
+  /** One device with everything the device page shows; undefined outside the visibility. */
+  get(tx: Tx, deviceId: string, visibility: Visibility | null): Promise<DeviceRow | undefined> {
+    return scoped(deviceBase(tx), visibility, {})
+      .leftJoin('agent_settings as g', 'g.tenant_id', 'd.tenant_id')
+      .select(summaryColumns)
+      .select([
+        'd.inventory',
+        'd.inventory_at',
+        'd.status',
+        'd.status_at',
+        'd.heartbeat_seconds as heartbeat_override',
+        'd.inventory_minutes as inventory_override',
+        sql<number>`coalesce(d.heartbeat_seconds, g.heartbeat_seconds, ${DEFAULT_AGENT_SETTINGS.heartbeat_seconds})`.as(
+          'heartbeat_seconds',
+        ),
+        sql<number>`coalesce(d.inventory_minutes, g.inventory_minutes, ${DEFAULT_AGENT_SETTINGS.inventory_minutes})`.as(
+          'inventory_minutes',
+        ),
+        'd.version',
+      ])
+      .where('d.id', '=', deviceId)
+      .executeTakeFirst() as Promise<DeviceRow | undefined>;
+  },
+
+  updateSettings: (
+    tx: Tx,
+    deviceId: string,
+    version: number,
+    values: { heartbeat_seconds?: number | null; inventory_minutes?: number | null },
+  ) =>
+    tx
+      .updateTable('devices')
+      .set({ ...values, version: sql`version + 1` })
+      .where('id', '=', deviceId)
+      .where('version', '=', version)
+      .where('deleted_at', 'is', null)
+      .returning('id')
+      .executeTakeFirst(),
+
+  /** Revokes the agent credential and takes the device offline (its socket is closed by the caller). */
+  async revoke(tx: Tx, deviceId: string, by: string | null): Promise<void> {
+    await tx
+      .updateTable('agents')
+      .set({ revoked_at: sql`now()`, revoked_by: by })
+      .where('device_id', '=', deviceId)
+      .where('revoked_at', 'is', null)
+      .execute();
+    await tx
+      .updateTable('devices')
+      .set({ online: false, disconnected_at: sql`coalesce(disconnected_at, now())`, version: sql`version + 1` })
+      .where('id', '=', deviceId)
+      .execute();
+  },
+
+  softDelete: (tx: Tx, deviceId: string) =>
+    tx
+      .updateTable('devices')
+      .set({ deleted_at: sql`now()`, online: false })
+      .where('id', '=', deviceId)
+      .execute(),
+
+  /** Connected devices of the partner that follow its settings, for a live push after they change. */
+  followingPartnerSettings: (tx: Tx) =>
+    tx
+      .selectFrom('devices')
+      .select(['id', 'heartbeat_seconds', 'inventory_minutes'])
+      .where('online', '=', true)
+      .where('deleted_at', 'is', null)
+      .where((eb) => eb.or([eb('heartbeat_seconds', 'is', null), eb('inventory_minutes', 'is', null)]))
+      .execute(),
+};
+
+export type DeviceRow = DeviceSummary &
+  Omit<DeviceDetail, keyof DeviceSummary | 'settings'> & {
+    heartbeat_seconds: number;
+    inventory_minutes: number;
+    heartbeat_override: number | null;
+    inventory_override: number | null;
+  };
+
+export const agentSettingsRepo = {
+  get: (tx: Tx) =>
+    tx.selectFrom('agent_settings').select(['heartbeat_seconds', 'inventory_minutes', 'version']).executeTakeFirst(),
+
+  /** Writes the partner's settings if `version` is still current (0: none stored yet); undefined when stale. */
+  async put(tx: Tx, tenantId: string, version: number, values: AgentConfig) {
+    if (version === 0) {
+      return tx
+        .insertInto('agent_settings')
+        .values({ tenant_id: tenantId, ...values })
+        .onConflict((oc) => oc.column('tenant_id').doNothing())
+        .returning(['heartbeat_seconds', 'inventory_minutes', 'version'])
+        .executeTakeFirst();
+    }
+    return tx
+      .updateTable('agent_settings')
+      .set({ ...values, version: sql`version + 1` })
+      .where('version', '=', version)
+      .returning(['heartbeat_seconds', 'inventory_minutes', 'version'])
+      .executeTakeFirst();
+  },
+};
+
+export const softwareRepo = {
+  async list(
+    tx: Tx,
+    deviceId: string,
+    query: SoftwareQuery,
+  ): Promise<{ items: Software[]; next_cursor: string | null; total: number }> {
+    const limit = query.limit ?? 50;
+    const offset = query.cursor ? decodeOffset(query.cursor) : 0;
+    let q = tx.selectFrom('device_software').where('device_id', '=', deviceId);
+    if (query.q) q = q.where(sql<boolean>`name ilike ${'%' + escapeLike(query.q) + '%'}`);
+    const { n } = await q.select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
+    const sort = query.sort ?? 'name';
+    let ordered = q.select(['name', 'version', 'publisher', 'source', 'installed_at', 'size_bytes']);
+    ordered =
+      sort === 'source'
+        ? ordered
+            .orderBy('source')
+            .orderBy(sql`lower(name)`)
+            .orderBy('version')
+        : ordered
+            .orderBy(sql`lower(name) ${sql.raw(sort === '-name' ? 'desc' : 'asc')}`)
+            .orderBy('version')
+            .orderBy('source');
+    const rows = await ordered.limit(limit).offset(offset).execute();
+    const next = offset + rows.length;
+    return {
+      items: rows as Software[],
+      next_cursor: next < n ? Buffer.from(JSON.stringify({ offset: next })).toString('base64url') : null,
+      total: n,
+    };
+  },
+
+  /** Replaces a device's software list with the one in its new inventory. */
+  async replace(tx: Tx, tenantId: string, deviceId: string, software: SoftwareItem[]): Promise<void> {
+    await tx.deleteFrom('device_software').where('device_id', '=', deviceId).execute();
+    // Eight parameters a row; Postgres takes at most 65,535 a statement.
+    for (let i = 0; i < software.length; i += 2_000) {
+      await tx
+        .insertInto('device_software')
+        .values(
+          software.slice(i, i + 2_000).map((s) => ({
+            tenant_id: tenantId,
+            device_id: deviceId,
+            name: s.name,
+            version: s.version ?? null,
+            publisher: s.publisher ?? null,
+            source: s.source,
+            installed_at: s.installed_at ?? null,
+            size_bytes: s.size_bytes ?? null,
+          })),
+        )
+        .execute();
+    }
+  },
+};
+
+function decodeOffset(cursor: string): number {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { offset?: unknown };
+    if (Number.isInteger(parsed.offset) && (parsed.offset as number) >= 0) return parsed.offset as number;
+  } catch {
+    // fall through to the error below
+  }
+  throw new AppError('validation_failed', 'cursor is not valid for this list', { field: 'cursor' });
+}
+
+// Agent side -----------------------------------------------------------------
+
+/**
+ * The text the global search matches (DEV1), lower-case: hostname, addresses,
+ * OS, agent version and logged-in users. Built in SQL from the row, so an
+ * inventory and a status, each changing some of the parts, always agree.
+ */
+function searchText(parts: {
+  hostname: Expression<string>;
+  osName: Expression<string>;
+  osVersion: Expression<string>;
+  agentVersion: Expression<string>;
+  ips: Expression<string[]>;
+  macs: Expression<string[]>;
+  users: Expression<string[]>;
+}) {
+  return sql<string>`lower(concat_ws(' ', ${parts.hostname}::text, ${parts.osName}::text, ${parts.osVersion}::text,
+    ${parts.agentVersion}::text, array_to_string(${parts.ips}, ' '), array_to_string(${parts.macs}, ' '),
+    array_to_string(${parts.users}, ' ')))`;
+}
+
+const textArray = (values: string[]) => sql<string[]>`${values}::text[]`;
+
+export const agentDataRepo = {
+  inventoryHash: async (tx: Tx, deviceId: string) =>
+    (await tx.selectFrom('devices').select('inventory_hash').where('id', '=', deviceId).executeTakeFirst())?.inventory_hash ??
+    null,
+
+  async storeInventory(tx: Tx, tenantId: string, deviceId: string, hash: string, inventory: Inventory): Promise<void> {
+    const ips = unique(inventory.network.flatMap((n) => [...n.ipv4, ...n.ipv6]).filter((ip) => !isLoopback(ip)));
+    const macs = unique(
+      inventory.network.map((n) => (n.mac ?? '').toLowerCase()).filter((m) => m !== '' && !/^(00[:-]){5}00$/.test(m)),
+    );
+    const os = inventory.os;
+    await tx
+      .updateTable('devices')
+      .set({
+        inventory: JSON.stringify(inventory),
+        inventory_hash: hash,
+        inventory_at: sql`now()`,
+        hostname: inventory.hostname.slice(0, 255) || 'unknown',
+        platform: os.platform,
+        os_name: os.name,
+        os_version: os.version,
+        arch: os.arch,
+        ip_addresses: textArray(ips),
+        mac_addresses: textArray(macs),
+        search_text: searchText({
+          hostname: sql.val(inventory.hostname),
+          osName: sql.val(os.name),
+          osVersion: sql.val(os.version),
+          agentVersion: sql.ref('agent_version'),
+          ips: textArray(ips),
+          macs: textArray(macs),
+          users: sql.ref('logged_in_users'),
+        }),
+      })
+      .where('id', '=', deviceId)
+      .execute();
+    await softwareRepo.replace(tx, tenantId, deviceId, inventory.software);
+  },
+
+  storeStatus: (tx: Tx, deviceId: string, status: Status) => {
+    const users = unique(status.logged_in_users.map((u) => u.user).filter(Boolean));
+    return tx
+      .updateTable('devices')
+      .set({
+        status: JSON.stringify(status),
+        status_at: sql`now()`,
+        logged_in_users: textArray(users),
+        search_text: searchText({
+          hostname: sql.ref('hostname'),
+          osName: sql.ref('os_name'),
+          osVersion: sql.ref('os_version'),
+          agentVersion: sql.ref('agent_version'),
+          ips: sql.ref('ip_addresses'),
+          macs: sql.ref('mac_addresses'),
+          users: textArray(users),
+        }),
+      })
+      .where('id', '=', deviceId)
+      .execute();
+  },
+};
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}
+
+function isLoopback(ip: string): boolean {
+  return ip.startsWith('127.') || ip === '::1';
+}

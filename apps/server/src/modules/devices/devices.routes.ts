@@ -1,0 +1,203 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { actorOf } from '../../platform/audit/audit.js';
+import { errorResponses, ListOf } from '../../platform/http/schemas.js';
+import {
+  AgentSettings,
+  DeviceCounts,
+  DeviceDetail,
+  DeviceParams,
+  DeviceQuery,
+  DeviceSummary,
+  DiskUsage,
+  DiskUsageQuery,
+  PartnerParams,
+  ProcessList,
+  ProcessQuery,
+  SoftwarePage,
+  SoftwareQuery,
+  SummaryQuery,
+  UpdateAgentSettings,
+  UpdateDevice,
+} from './devices.schemas.js';
+import type { DevicesService } from './devices.service.js';
+
+const doc = (operationId: string, permission: string, description: string) => ({
+  tags: ['devices'],
+  operationId,
+  description: `${description} Permission: ${permission}.`,
+});
+const LIVE =
+  'Asked of the agent now: 409 device_offline when it is not connected, 504 agent_timeout after 15 s, 502 agent_error when the agent fails.';
+
+export async function devicesRoutes(root: FastifyInstance, service: DevicesService) {
+  const app = root.withTypeProvider<TypeBoxTypeProvider>();
+  const LIST = '/partners/:partnerId/devices';
+  const ONE = `${LIST}/:deviceId`;
+
+  app.get(
+    LIST,
+    {
+      config: { permission: 'devices.view' },
+      schema: {
+        ...doc(
+          'listDevices',
+          'devices.view',
+          'Devices the caller can see, filtered, searched (q: hostname, IP, MAC, OS, agent version, logged-in user) and sorted.',
+        ),
+        params: PartnerParams,
+        querystring: DeviceQuery,
+        response: { 200: ListOf(DeviceSummary), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    (req) => service.list(req.params.partnerId, req.principal!, req.query),
+  );
+  app.get(
+    `${LIST}/summary`,
+    {
+      config: { permission: 'devices.view' },
+      schema: {
+        ...doc(
+          'getDeviceSummary',
+          'devices.view',
+          'Device health counts (total, online, offline, low disk, by platform); each is the list with the same filter.',
+        ),
+        params: PartnerParams,
+        querystring: SummaryQuery,
+        response: { 200: DeviceCounts, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    (req) => service.counts(req.params.partnerId, req.principal!, req.query),
+  );
+  app.get(
+    ONE,
+    {
+      config: { permission: 'devices.view' },
+      schema: {
+        ...doc('getDevice', 'devices.view', 'One device with its last inventory, status and agent settings.'),
+        params: DeviceParams,
+        response: { 200: DeviceDetail, ...errorResponses(401, 403, 404) },
+      },
+    },
+    (req) => service.get(req.params.partnerId, req.params.deviceId, req.principal!),
+  );
+  app.get(
+    `${ONE}/software`,
+    {
+      config: { permission: 'devices.view' },
+      schema: {
+        ...doc('listDeviceSoftware', 'devices.view', 'Software installed on the device, from its last inventory.'),
+        params: DeviceParams,
+        querystring: SoftwareQuery,
+        response: { 200: SoftwarePage, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    (req) => service.software(req.params.partnerId, req.params.deviceId, req.principal!, req.query),
+  );
+  app.get(
+    `${ONE}/processes`,
+    {
+      config: { permission: 'devices.view' },
+      schema: {
+        ...doc('listDeviceProcesses', 'devices.view', `The device's running processes, sorted. ${LIVE}`),
+        params: DeviceParams,
+        querystring: ProcessQuery,
+        response: { 200: ProcessList, ...errorResponses(400, 401, 403, 404, 409, 502, 503, 504) },
+      },
+    },
+    (req) => service.processes(req.params.partnerId, req.params.deviceId, req.principal!, req.query),
+  );
+  app.get(
+    `${ONE}/disk-usage`,
+    {
+      config: { permission: 'devices.view' },
+      schema: {
+        ...doc('getDeviceDiskUsage', 'devices.view', `Partitions and the largest folders under a path. ${LIVE}`),
+        params: DeviceParams,
+        querystring: DiskUsageQuery,
+        response: { 200: DiskUsage, ...errorResponses(400, 401, 403, 404, 409, 502, 503, 504) },
+      },
+    },
+    (req) => service.diskUsage(req.params.partnerId, req.params.deviceId, req.principal!, req.query),
+  );
+  app.patch(
+    ONE,
+    {
+      config: { permission: 'devices.manage' },
+      schema: {
+        ...doc(
+          'updateDevice',
+          'devices.manage',
+          'Overrides the agent settings for this device (null: back to the partner’s); a connected agent applies them at once.',
+        ),
+        params: DeviceParams,
+        body: UpdateDevice,
+        response: { 200: DeviceDetail, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    (req) => service.update(req.params.partnerId, req.params.deviceId, req.principal!, req.body, actorOf(req)),
+  );
+  app.post(
+    `${ONE}/revoke`,
+    {
+      config: { permission: 'devices.manage' },
+      schema: {
+        ...doc(
+          'revokeDevice',
+          'devices.manage',
+          'Revokes the agent’s credential: its connection closes within seconds and it cannot connect again.',
+        ),
+        params: DeviceParams,
+        response: { 200: DeviceDetail, ...errorResponses(401, 403, 404) },
+      },
+    },
+    (req) => service.revoke(req.params.partnerId, req.params.deviceId, req.principal!, actorOf(req)),
+  );
+  app.delete(
+    ONE,
+    {
+      config: { permission: 'devices.manage' },
+      schema: {
+        ...doc('deleteDevice', 'devices.manage', 'Deletes the device and revokes its agent.'),
+        params: DeviceParams,
+        response: { 204: Type.Null(), ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (req, reply) => {
+      await service.delete(req.params.partnerId, req.params.deviceId, req.principal!, actorOf(req));
+      return reply.code(204).send(null);
+    },
+  );
+
+  const SETTINGS = '/partners/:partnerId/agent-settings';
+  app.get(
+    SETTINGS,
+    {
+      config: { permission: 'devices.view' },
+      schema: {
+        ...doc('getAgentSettings', 'devices.view', 'The partner’s agent settings (heartbeat and inventory intervals).'),
+        params: PartnerParams,
+        response: { 200: AgentSettings, ...errorResponses(401, 403, 404) },
+      },
+    },
+    (req) => service.getAgentSettings(req.params.partnerId),
+  );
+  app.put(
+    SETTINGS,
+    {
+      config: { permission: 'devices.manage' },
+      schema: {
+        ...doc(
+          'updateAgentSettings',
+          'devices.manage',
+          'Changes the partner’s agent settings; connected agents without an override apply them at once.',
+        ),
+        params: PartnerParams,
+        body: UpdateAgentSettings,
+        response: { 200: AgentSettings, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    (req) => service.putAgentSettings(req.params.partnerId, req.body, actorOf(req)),
+  );
+}

@@ -1,0 +1,203 @@
+import type { AgentConfig } from '@cloudrmm/protocol';
+import { audit, type Actor } from '../../platform/audit/audit.js';
+import { visibleWithin, type Principal, type Visibility } from '../../platform/auth/principal.js';
+import type { Tx } from '../../platform/db/database.js';
+import { CLOSE_REVOKED } from '../../platform/gateway/agent-link.js';
+import { AppError, notFound, staleVersion } from '../../platform/http/errors.js';
+import type { ModuleContext } from '../../platform/modules/define.js';
+import { agentSettingsRepo, DEFAULT_AGENT_SETTINGS, devicesRepo, softwareRepo, type DeviceRow } from './devices.repository.js';
+import type {
+  AgentSettings,
+  DeviceDetail,
+  DeviceQuery,
+  DiskUsageQuery,
+  ProcessQuery,
+  SoftwareQuery,
+  SummaryQuery,
+  UpdateAgentSettings,
+  UpdateDevice,
+} from './devices.schemas.js';
+
+/** How long a live request (processes, disk usage) waits for the agent. */
+export const AGENT_REQUEST_TIMEOUT_MS = 15_000;
+
+/**
+ * Devices as technicians see and manage them (DEV1-DEV3, DEV6, GW6). Reads
+ * are narrowed to the organizations and sites where the caller holds the
+ * permission; live data comes from the agent through ctx.agents.
+ */
+export class DevicesService {
+  constructor(private readonly ctx: ModuleContext) {}
+
+  list(partnerId: string, principal: Principal, query: DeviceQuery) {
+    const visibility = this.visibility(principal, partnerId, 'devices.view');
+    return this.ctx.db.withTenant(partnerId, (tx) => devicesRepo.list(tx, visibility, query));
+  }
+
+  counts(partnerId: string, principal: Principal, query: SummaryQuery) {
+    const visibility = this.visibility(principal, partnerId, 'devices.view');
+    return this.ctx.db.withTenant(partnerId, (tx) => devicesRepo.counts(tx, visibility, query));
+  }
+
+  get(partnerId: string, deviceId: string, principal: Principal): Promise<DeviceDetail> {
+    return this.ctx.db.withTenant(partnerId, async (tx) => detail(await this.find(tx, partnerId, deviceId, principal)));
+  }
+
+  software(partnerId: string, deviceId: string, principal: Principal, query: SoftwareQuery) {
+    return this.ctx.db.withTenant(partnerId, async (tx) => {
+      await this.find(tx, partnerId, deviceId, principal);
+      return softwareRepo.list(tx, deviceId, query);
+    });
+  }
+
+  /** AGT7: asked of the agent now, never stored. */
+  async processes(partnerId: string, deviceId: string, principal: Principal, query: ProcessQuery) {
+    await this.ctx.db.withTenant(partnerId, (tx) => this.find(tx, partnerId, deviceId, principal));
+    const reply = await this.ctx.agents.request(
+      deviceId,
+      'processes.list',
+      { sort: query.sort ?? 'cpu', limit: query.limit ?? 200 },
+      AGENT_REQUEST_TIMEOUT_MS,
+    );
+    return { items: reply.processes, total: reply.total, sampled_ms: reply.sampled_ms, sampled_at: new Date().toISOString() };
+  }
+
+  /** AGT8: partitions and the largest folders, asked of the agent now. */
+  async diskUsage(partnerId: string, deviceId: string, principal: Principal, query: DiskUsageQuery) {
+    await this.ctx.db.withTenant(partnerId, (tx) => this.find(tx, partnerId, deviceId, principal));
+    const reply = await this.ctx.agents.request(deviceId, 'disk.usage', query, AGENT_REQUEST_TIMEOUT_MS);
+    return { ...reply, sampled_at: new Date().toISOString() };
+  }
+
+  /** Per-device overrides of the agent settings; applied live when the agent is connected (GW6). */
+  async update(partnerId: string, deviceId: string, principal: Principal, input: UpdateDevice, actor: Actor) {
+    const { version, ...values } = input;
+    const after = await this.ctx.db.withTenant(partnerId, async (tx) => {
+      const before = await this.find(tx, partnerId, deviceId, principal, 'devices.manage');
+      if (!(await devicesRepo.updateSettings(tx, deviceId, version, values))) throw staleVersion('device');
+      const after = (await devicesRepo.get(tx, deviceId, null))!;
+      await audit(tx, partnerId, actor, {
+        action: 'device.update',
+        targetType: 'device',
+        targetId: deviceId,
+        before: settingsOf(before),
+        after: settingsOf(after),
+      });
+      return after;
+    });
+    this.ctx.agents.push(deviceId, 'config', { config: configOf(after) });
+    this.ctx.bus.publish('device.updated', eventOf(partnerId, after));
+    return detail(after);
+  }
+
+  /** Revokes the agent's credential: its socket closes now (here) or within seconds (on another gateway). */
+  async revoke(partnerId: string, deviceId: string, principal: Principal, actor: Actor) {
+    const after = await this.ctx.db.withTenant(partnerId, async (tx) => {
+      const before = await this.find(tx, partnerId, deviceId, principal, 'devices.manage');
+      if (before.revoked) return before;
+      await devicesRepo.revoke(tx, deviceId, actor.id);
+      await audit(tx, partnerId, actor, {
+        action: 'device.revoke',
+        targetType: 'device',
+        targetId: deviceId,
+        before: summaryOf(before),
+      });
+      return (await devicesRepo.get(tx, deviceId, null))!;
+    });
+    this.ctx.agents.close(deviceId, CLOSE_REVOKED, 'credential revoked');
+    this.ctx.bus.publish('device.updated', eventOf(partnerId, after));
+    return detail(after);
+  }
+
+  /** Soft delete; the agent is revoked with it, so a deleted device never reconnects. */
+  async delete(partnerId: string, deviceId: string, principal: Principal, actor: Actor): Promise<void> {
+    const before = await this.ctx.db.withTenant(partnerId, async (tx) => {
+      const before = await this.find(tx, partnerId, deviceId, principal, 'devices.manage');
+      await devicesRepo.revoke(tx, deviceId, actor.id);
+      await devicesRepo.softDelete(tx, deviceId);
+      await audit(tx, partnerId, actor, {
+        action: 'device.delete',
+        targetType: 'device',
+        targetId: deviceId,
+        before: summaryOf(before),
+      });
+      return before;
+    });
+    this.ctx.agents.close(deviceId, CLOSE_REVOKED, 'device deleted');
+    this.ctx.bus.publish('device.deleted', eventOf(partnerId, before));
+  }
+
+  async getAgentSettings(partnerId: string): Promise<AgentSettings> {
+    const row = await this.ctx.db.withTenant(partnerId, (tx) => agentSettingsRepo.get(tx));
+    return row ?? { ...DEFAULT_AGENT_SETTINGS, version: 0 };
+  }
+
+  /** The partner's defaults; pushed at once to its connected agents that have no override. */
+  async putAgentSettings(partnerId: string, input: UpdateAgentSettings, actor: Actor): Promise<AgentSettings> {
+    const { version, ...values } = input;
+    const { saved, following } = await this.ctx.db.withTenant(partnerId, async (tx) => {
+      const before = (await agentSettingsRepo.get(tx)) ?? { ...DEFAULT_AGENT_SETTINGS, version: 0 };
+      const saved = await agentSettingsRepo.put(tx, partnerId, version, values);
+      if (!saved) throw staleVersion('the agent settings');
+      await audit(tx, partnerId, actor, {
+        action: 'agent_settings.update',
+        targetType: 'partner',
+        targetId: partnerId,
+        before,
+        after: saved,
+      });
+      return { saved, following: await devicesRepo.followingPartnerSettings(tx) };
+    });
+    for (const d of following) {
+      this.ctx.agents.push(d.id, 'config', {
+        config: {
+          heartbeat_seconds: d.heartbeat_seconds ?? saved.heartbeat_seconds,
+          inventory_minutes: d.inventory_minutes ?? saved.inventory_minutes,
+        },
+      });
+    }
+    return saved;
+  }
+
+  // ------------------------------------------------------------------------
+
+  /** The device, if the caller holds `permission` where it is; otherwise 404 (never confirm it exists). */
+  private async find(tx: Tx, partnerId: string, deviceId: string, principal: Principal, permission = 'devices.view') {
+    return (await devicesRepo.get(tx, deviceId, this.visibility(principal, partnerId, permission))) ?? throwNotFound();
+  }
+
+  /** Where the caller holds the permission: null for the whole partner. */
+  private visibility(principal: Principal, partnerId: string, permission: string): Visibility | null {
+    const holding = { ...principal, grants: principal.grants.filter((g) => g.permissions.has(permission)) };
+    const v = visibleWithin(holding, partnerId);
+    if (v && v.organizationIds.size === 0 && permission !== 'devices.view') {
+      throw new AppError('forbidden', `you need the ${permission} permission for this device`);
+    }
+    return v;
+  }
+}
+
+function throwNotFound(): never {
+  throw notFound('device');
+}
+
+function configOf(row: DeviceRow): AgentConfig {
+  return { heartbeat_seconds: row.heartbeat_seconds, inventory_minutes: row.inventory_minutes };
+}
+
+function settingsOf(row: DeviceRow) {
+  return { heartbeat_seconds: row.heartbeat_override, inventory_minutes: row.inventory_override };
+}
+
+function summaryOf(row: DeviceRow) {
+  return { hostname: row.hostname, organization_id: row.organization_id, site_id: row.site_id, platform: row.platform };
+}
+
+function eventOf(partnerId: string, row: DeviceRow) {
+  return { tenantId: partnerId, organizationId: row.organization_id, siteId: row.site_id, deviceId: row.id };
+}
+
+function detail(row: DeviceRow): DeviceDetail {
+  const { heartbeat_seconds, inventory_minutes, heartbeat_override, inventory_override, ...rest } = row;
+  return { ...rest, settings: { heartbeat_seconds, inventory_minutes, heartbeat_override, inventory_override } };
+}

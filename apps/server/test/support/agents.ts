@@ -1,0 +1,187 @@
+import {
+  AGENT_SOCKET_PATH,
+  contentHash,
+  decodeServerFrame,
+  encodeAgentFrame,
+  PROTOCOL_VERSION,
+  type AgentMessageType,
+  type AgentPayload,
+  type EncodeOptions,
+  type Inventory,
+  type ServerFrame,
+  type ServerMessageType,
+  type ServerPayload,
+  type Status,
+} from '@cloudrmm/protocol';
+import WebSocket from 'ws';
+import { enrollDevice, type EnrolledDevice } from '../../src/modules/devices/devices.enroll.js';
+import type { PartnerFixture, TestApp } from './app.js';
+
+/** A device and agent enrolled behind the API (the enrollment endpoint has its own tests). */
+export function enrollTestDevice(
+  t: TestApp,
+  f: Pick<PartnerFixture, 'partnerId' | 'organizationId' | 'siteId'>,
+  hostname = `host-${Math.random().toString(36).slice(2, 8)}`,
+): Promise<EnrolledDevice> {
+  return t.database.db.withTenant(f.partnerId, (tx) =>
+    enrollDevice(tx, {
+      tenantId: f.partnerId,
+      organizationId: f.organizationId,
+      siteId: f.siteId,
+      via: 'token',
+      enrollmentTokenId: null,
+      remoteIp: null,
+      agent: { hostname, agent_version: '0.1.0', protocol_version: PROTOCOL_VERSION, os: 'linux', arch: 'x64' },
+    }),
+  );
+}
+
+export type Refused = { status: number; body: string };
+
+/** A fake agent speaking the protocol over a real socket, for gateway tests. */
+export class TestAgent {
+  private readonly queue: ServerFrame[] = [];
+  private readonly waiters: { match: (f: ServerFrame) => boolean; resolve: (f: ServerFrame) => void }[] = [];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  /** Every raw frame received, including invalid ones. */
+  readonly received: string[] = [];
+
+  private constructor(readonly socket: WebSocket) {
+    this.closed = new Promise((r) => socket.once('close', (code, reason) => r({ code, reason: reason.toString() })));
+    socket.on('message', (data: Buffer) => {
+      const text = data.toString();
+      this.received.push(text);
+      const decoded = decodeServerFrame(text);
+      if (!decoded.ok) throw new Error(`the server sent an invalid frame: ${decoded.message}`);
+      const i = this.waiters.findIndex((w) => w.match(decoded.frame));
+      if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(decoded.frame);
+      else this.queue.push(decoded.frame);
+    });
+  }
+
+  /** Opens the agent socket; `credential` null sends no Authorization header. */
+  static connect(base: string, credential: string | null, headers: Record<string, string> = {}): Promise<TestAgent | Refused> {
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(`${base}${AGENT_SOCKET_PATH}`, {
+        headers: { ...(credential ? { authorization: `Bearer ${credential}` } : {}), ...headers },
+      });
+      const agent = new TestAgent(socket);
+      socket.once('open', () => resolve(agent));
+      socket.once('unexpected-response', (req, res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => {
+          req.destroy();
+          resolve({ status: res.statusCode ?? 0, body });
+        });
+      });
+      socket.once('error', reject);
+    });
+  }
+
+  static async open(base: string, credential: string): Promise<TestAgent> {
+    const a = await TestAgent.connect(base, credential);
+    if (!(a instanceof TestAgent)) throw new Error(`agent socket refused: ${a.status} ${a.body}`);
+    return a;
+  }
+
+  /** The next frame of this type (or matching), waiting up to `ms`. */
+  next<T extends ServerMessageType>(
+    type: T | ((f: ServerFrame) => boolean),
+    ms = 5_000,
+  ): Promise<Extract<ServerFrame, { type: T }>> {
+    const match = typeof type === 'function' ? type : (f: ServerFrame) => f.type === type;
+    const i = this.queue.findIndex(match);
+    if (i >= 0) return Promise.resolve(this.queue.splice(i, 1)[0] as Extract<ServerFrame, { type: T }>);
+    return new Promise((resolve, reject) => {
+      const waiter = { match, resolve: resolve as (f: ServerFrame) => void };
+      this.waiters.push(waiter);
+      setTimeout(() => {
+        const at = this.waiters.indexOf(waiter);
+        if (at >= 0) {
+          this.waiters.splice(at, 1);
+          reject(new Error(`no ${typeof type === 'string' ? type : 'matching'} frame within ${ms} ms`));
+        }
+      }, ms);
+    });
+  }
+
+  /** Frames received and not yet taken by next(). */
+  pending(): ServerFrame[] {
+    return [...this.queue];
+  }
+
+  send<T extends AgentMessageType>(type: T, payload: AgentPayload<T>, options?: EncodeOptions): string {
+    const frame = encodeAgentFrame(type, payload, options);
+    this.socket.send(frame);
+    return (JSON.parse(frame) as { id: string }).id;
+  }
+
+  raw(data: string | Buffer): void {
+    this.socket.send(data);
+  }
+
+  /** Answers every request of a type with what `answer` returns. */
+  answer<T extends 'processes.list' | 'disk.usage'>(
+    type: T,
+    answer: (payload: ServerPayload<T>) => [AgentMessageType, unknown],
+  ): void {
+    this.socket.on('message', (data: Buffer) => {
+      const decoded = decodeServerFrame(data.toString());
+      if (!decoded.ok || decoded.frame.type !== type) return;
+      const [replyType, payload] = answer(decoded.frame.payload as ServerPayload<T>);
+      this.socket.send(encodeAgentFrame(replyType, payload as never, { re: decoded.frame.id }));
+    });
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+export function sampleInventory(overrides: Partial<Inventory> = {}): { hash: string; inventory: Inventory } {
+  const inventory: Inventory = {
+    hostname: 'web-01',
+    fqdn: 'web-01.acme.test',
+    os: {
+      platform: 'linux',
+      name: 'Debian GNU/Linux 12 (bookworm)',
+      distro: 'debian',
+      version: '12.7',
+      codename: 'bookworm',
+      kernel: '6.1.0-25-amd64',
+      arch: 'x64',
+    },
+    hardware: { vendor: 'QEMU', model: 'Standard PC', virtual: true },
+    cpu: { brand: 'Intel Xeon', cores: 4, physical_cores: 2, speed_ghz: 2.4 },
+    memory: { total_bytes: 8 * 1024 ** 3 },
+    disks: [{ device: '/dev/vda', size_bytes: 100 * 1024 ** 3 }],
+    file_systems: [{ mount: '/', device: '/dev/vda1', fs_type: 'ext4', size_bytes: 100 * 1024 ** 3 }],
+    network: [
+      { name: 'lo', mac: '00:00:00:00:00:00', ipv4: ['127.0.0.1'], ipv6: ['::1'] },
+      { name: 'eth0', mac: '52:54:00:AB:CD:EF', ipv4: ['10.20.30.40'], ipv6: ['fe80::5054:ff:feab:cdef'] },
+    ],
+    software: [
+      { name: 'openssl', version: '3.0.14', publisher: 'Debian', source: 'dpkg' },
+      { name: 'curl', version: '7.88.1', source: 'dpkg', size_bytes: 500_000 },
+      { name: 'nginx', version: '1.22.1', source: 'dpkg' },
+    ],
+    timezone: 'Etc/UTC',
+    ...overrides,
+  };
+  return { hash: contentHash(inventory), inventory };
+}
+
+export function sampleStatus(overrides: Partial<Status> = {}): Status {
+  return {
+    uptime_seconds: 3600,
+    cpu_percent: 12.5,
+    memory_used_bytes: 2 * 1024 ** 3,
+    file_systems: [{ mount: '/', used_bytes: 40 * 1024 ** 3, size_bytes: 100 * 1024 ** 3 }],
+    logged_in_users: [{ user: 'alice', terminal: 'pts/0' }],
+    temperatures: [],
+    ...overrides,
+  };
+}
+
+export const wsBase = (address: string) => address.replace(/^http/, 'ws');
