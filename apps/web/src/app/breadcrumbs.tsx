@@ -1,8 +1,21 @@
 import { Link, useParams, useRouterState } from '@tanstack/react-router';
-import { Briefcase, Building2, ChevronRight, Key, MapPin, ScrollText, ShieldCheck, UserCog } from 'lucide-react';
+import {
+  Briefcase,
+  Building2,
+  ChevronRight,
+  HardDrive,
+  Key,
+  ListOrdered,
+  MapPin,
+  Monitor,
+  ScrollText,
+  ShieldCheck,
+  UserCog,
+} from 'lucide-react';
 import type { LucideIcon } from 'lucide-react';
 import type { ReactNode } from 'react';
 import { useSession } from '../features/auth/session-context';
+import { useDevice } from '../features/devices/api';
 import { useOrganization } from '../features/organizations/api';
 import { usePartnerSummary } from '../features/partners/use-partner-name';
 import { useRole } from '../features/roles/api';
@@ -39,14 +52,17 @@ export function Breadcrumbs() {
   const organizationId = params.organizationId;
   const siteId = params.siteId;
   const roleId = params.roleId;
+  const deviceId = params.deviceId;
   const pathname = useRouterState({ select: (s) => s.location.pathname });
-  const section = /^\/partners\/[^/]+\/(roles|audit|api-keys)(\/|$)/.exec(pathname)?.[1];
+  const section = /^\/partners\/[^/]+\/(roles|audit|api-keys|devices)(\/|$)/.exec(pathname)?.[1];
+  const deviceView = /^\/partners\/[^/]+\/devices\/[^/]+\/(processes|disk)$/.exec(pathname)?.[1];
   const platformAudit = pathname === '/audit';
 
   const partner = usePartnerSummary(partnerId);
   const organization = useOrganization(partnerId ?? '', organizationId ?? '', Boolean(partnerId && organizationId));
   const site = useSite(partnerId ?? '', organizationId ?? '', siteId ?? '', Boolean(partnerId && organizationId && siteId));
   const role = useRole(partnerId ?? '', roleId ?? '', Boolean(partnerId && roleId));
+  const device = useDevice(partnerId ?? '', deviceId ?? '', Boolean(partnerId && deviceId));
 
   const crumbs: Crumb[] = [];
   const accountPage = ACCOUNT_PAGES[pathname];
@@ -102,6 +118,63 @@ export function Breadcrumbs() {
   if (partnerId && organizationId && siteId) {
     const label = nameOrPlaceholder(site.data?.name, site.isError);
     crumbs.push({ key: 'site', level: 'Site', icon: MapPin, label, link: null });
+  }
+  if (partnerId && section === 'devices' && !deviceId) {
+    crumbs.push({ key: 'devices', icon: Monitor, label: 'Devices', link: null });
+  }
+  if (partnerId && deviceId) {
+    // Partner › Organization › Site › Device: the device knows where it lives.
+    const d = device.data;
+    const orgLabel = nameOrPlaceholder(d?.organization_name, device.isError);
+    const siteLabel = nameOrPlaceholder(d?.site_name, device.isError);
+    crumbs.push({
+      key: 'organization',
+      level: 'Organization',
+      icon: Briefcase,
+      label: orgLabel,
+      link: d ? (
+        <Link
+          to="/partners/$partnerId/organizations/$organizationId"
+          params={{ partnerId, organizationId: d.organization_id }}
+          className="hover:text-foreground"
+        >
+          {orgLabel}
+        </Link>
+      ) : (
+        orgLabel
+      ),
+    });
+    crumbs.push({
+      key: 'site',
+      level: 'Site',
+      icon: MapPin,
+      label: siteLabel,
+      link: d ? (
+        <Link
+          to="/partners/$partnerId/organizations/$organizationId/sites/$siteId"
+          params={{ partnerId, organizationId: d.organization_id, siteId: d.site_id }}
+          className="hover:text-foreground"
+        >
+          {siteLabel}
+        </Link>
+      ) : (
+        siteLabel
+      ),
+    });
+    const deviceLabel = nameOrPlaceholder(d?.hostname, device.isError);
+    crumbs.push({
+      key: 'device',
+      level: 'Device',
+      icon: Monitor,
+      label: deviceLabel,
+      link: (
+        <Link to="/partners/$partnerId/devices/$deviceId" params={{ partnerId, deviceId }} className="hover:text-foreground">
+          {deviceLabel}
+        </Link>
+      ),
+    });
+    if (deviceView === 'processes') crumbs.push({ key: 'processes', icon: ListOrdered, label: 'Processes', link: null });
+    if (deviceView === 'disk') crumbs.push({ key: 'disk', icon: HardDrive, label: 'Disk usage', link: null });
   }
   if (partnerId && section === 'audit') {
     crumbs.push({ key: 'audit', icon: ScrollText, label: 'Audit log', link: null });

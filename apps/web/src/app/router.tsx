@@ -12,6 +12,11 @@ import { PartnerAuditPage, PlatformAuditPage } from '../features/audit/audit-log
 import { homeLocation, safeRedirect, sessionQueryOptions } from '../features/auth/api';
 import type { Session } from '../features/auth/api';
 import { LoginPage } from '../features/auth/login-page';
+import { validateDevicesSearch } from '../features/devices/api';
+import { DevicePage } from '../features/devices/device-page';
+import { DevicesPage } from '../features/devices/devices-page';
+import { DiskPage, validateDiskSearch } from '../features/devices/disk-page';
+import { ProcessesPage, validateProcessesSearch } from '../features/devices/processes-page';
 import { OrganizationPage } from '../features/organizations/organization-page';
 import { OrganizationsPage } from '../features/organizations/organizations-page';
 import { PartnersPage } from '../features/partners/partners-page';
@@ -151,6 +156,35 @@ const siteRoute = createRoute({
   component: SitePage,
 });
 
+const devicesRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: 'partners/$partnerId/devices',
+  validateSearch: validateDevicesSearch,
+  component: DevicesPage,
+});
+
+const deviceRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: 'partners/$partnerId/devices/$deviceId',
+  component: DevicePage,
+});
+
+/** The device's processes, asked of the agent live (DEV3). */
+const deviceProcessesRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: 'partners/$partnerId/devices/$deviceId/processes',
+  validateSearch: validateProcessesSearch,
+  component: ProcessesPage,
+});
+
+/** The device's partitions and largest folders, asked of the agent live (DEV3). */
+const deviceDiskRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: 'partners/$partnerId/devices/$deviceId/disk',
+  validateSearch: validateDiskSearch,
+  component: DiskPage,
+});
+
 const rolesRoute = createRoute({
   getParentRoute: () => appRoute,
   path: 'partners/$partnerId/roles',
@@ -256,6 +290,10 @@ const routeTree = rootRoute.addChildren([
     organizationRoute,
     sitesRoute,
     siteRoute,
+    devicesRoute,
+    deviceRoute,
+    deviceProcessesRoute,
+    deviceDiskRoute,
     rolesRoute,
     newRoleRoute,
     roleRoute,

@@ -7,6 +7,7 @@ import {
   Key,
   KeyRound,
   LogOut,
+  Monitor,
   Moon,
   ScrollText,
   ShieldCheck,
@@ -143,6 +144,7 @@ export function Sidebar() {
   const ssoActive = /^\/partners\/[^/]+\/sso$/.test(pathname);
   const usersActive = /^\/partners\/[^/]+\/users(\/|$)/.test(pathname);
   const apiKeysActive = /^\/partners\/[^/]+\/api-keys$/.test(pathname);
+  const devicesActive = /^\/partners\/[^/]+\/devices(\/|$)/.test(pathname);
   const organizationsActive =
     pathname.startsWith('/partners/') &&
     Boolean(contextPartnerId) &&
@@ -150,7 +152,8 @@ export function Sidebar() {
     !auditActive &&
     !ssoActive &&
     !usersActive &&
-    !apiKeysActive;
+    !apiKeysActive &&
+    !devicesActive;
   const nextTheme = theme === 'dark' ? 'light' : 'dark';
   const themeLabel = `Switch to ${nextTheme} theme`;
 
@@ -225,6 +228,15 @@ export function Sidebar() {
               )
             }
           </NavItem>
+          {contextPartnerId && hasPermission(session, 'devices.view') ? (
+            <NavItem icon={Monitor} label="Devices" active={devicesActive}>
+              {({ content, ...props }) => (
+                <Link to="/partners/$partnerId/devices" params={{ partnerId: contextPartnerId }} {...props}>
+                  {content}
+                </Link>
+              )}
+            </NavItem>
+          ) : null}
           {contextPartnerId && hasPermission(session, 'users.view') ? (
             <NavItem icon={Users} label="Users" active={usersActive}>
               {({ content, ...props }) => (

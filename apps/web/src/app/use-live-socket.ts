@@ -1,6 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { sessionQueryOptions } from '../features/auth/api';
+import { LIVE_RECONNECTED, parseLiveMessage, publishLive } from './live-events';
 
 /** Close code the server uses when the session behind the socket ended. */
 const SESSION_ENDED = 4001;
@@ -17,16 +18,27 @@ export function useLiveSocket(): void {
     let socket: WebSocket | null = null;
     let stopped = false;
     let attempt = 0;
+    let reconnecting = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
 
     const open = () => {
       const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
       socket = new WebSocket(`${scheme}://${window.location.host}/api/v1/live`);
+      let opened = false;
       socket.onopen = () => {
+        // After a drop, pages refetch what they may have missed.
+        if (attempt > 0 || reconnecting) publishLive({ type: LIVE_RECONNECTED });
         attempt = 0;
+        opened = true;
+        reconnecting = false;
+      };
+      socket.onmessage = (event) => {
+        const message = parseLiveMessage(event.data);
+        if (message) publishLive(message);
       };
       socket.onclose = (event) => {
         if (stopped) return;
+        if (opened) reconnecting = true;
         if (event.code === SESSION_ENDED) {
           queryClient.setQueryData(sessionQueryOptions.queryKey, null);
           return;

@@ -11,11 +11,11 @@ import { Table, TableBody, TableCaption, TableCell, TableHead, TableHeader, Tabl
 
 export type SortField = 'name' | 'created_at';
 
-export interface Column<T> {
+export interface Column<T, F extends string = SortField> {
   id: string;
   header: string;
   /** Makes the header a sort button for this API sort field. */
-  sortField?: SortField;
+  sortField?: F;
   cell: (row: T) => ReactNode;
   /** Applied to both the header and the cells (widths, alignment, hiding). */
   className?: string;
@@ -25,17 +25,22 @@ export interface Column<T> {
   skeletonClassName?: string;
 }
 
-export interface DataTableProps<T> {
+export interface DataTableProps<T, S extends string = SortKey, F extends string = SortField> {
   /** Names the table for screen readers ("Organizations"). */
   label: string;
   /** Noun for counts: ["organization", "organizations"]. */
   noun: [string, string];
-  columns: Column<T>[];
+  columns: Column<T, F>[];
   rows: T[];
   rowKey: (row: T) => string;
   rowClassName?: (row: T) => string | undefined;
-  sort: SortKey;
-  onSortChange: (sort: SortKey) => void;
+  sort: S;
+  onSortChange: (sort: S) => void;
+  /**
+   * The sort a click on a header asks for. Only needed for lists whose sort
+   * fields are not the common name/created_at pair (e.g. devices).
+   */
+  nextSort?: (current: S, field: F) => S;
   status: 'pending' | 'error' | 'success';
   error: unknown;
   onRetry: () => void;
@@ -49,20 +54,20 @@ export interface DataTableProps<T> {
   isRefreshing?: boolean;
 }
 
-function nextSort(current: SortKey, field: SortField): SortKey {
+function defaultNextSort(current: SortKey, field: SortField): SortKey {
   if (field === 'name') return current === 'name' ? '-name' : 'name';
   // Dates: newest first on the first click.
   return current === '-created_at' ? 'created_at' : '-created_at';
 }
 
-function sortDirection(current: SortKey, field: SortField): 'ascending' | 'descending' | undefined {
+function sortDirection(current: string, field: string): 'ascending' | 'descending' | undefined {
   if (current === field) return 'ascending';
   if (current === `-${field}`) return 'descending';
   return undefined;
 }
 
 /** The one list table: sortable headers, loading skeleton, empty and error states, Load more. */
-export function DataTable<T>({
+export function DataTable<T, S extends string = SortKey, F extends string = SortField>({
   label,
   noun,
   columns,
@@ -71,6 +76,7 @@ export function DataTable<T>({
   rowClassName,
   sort,
   onSortChange,
+  nextSort,
   status,
   error,
   onRetry,
@@ -80,7 +86,8 @@ export function DataTable<T>({
   isFetchingNextPage,
   onLoadMore,
   isRefreshing = false,
-}: DataTableProps<T>) {
+}: DataTableProps<T, S, F>) {
+  const cycleSort = nextSort ?? (defaultNextSort as unknown as (current: S, field: F) => S);
   if (status === 'error') {
     return (
       <EmptyState
@@ -122,7 +129,7 @@ export function DataTable<T>({
                   {column.sortField ? (
                     <button
                       type="button"
-                      onClick={() => onSortChange(nextSort(sort, column.sortField as SortField))}
+                      onClick={() => onSortChange(cycleSort(sort, column.sortField as F))}
                       className={cn(
                         '-mx-1.5 inline-flex cursor-pointer items-center gap-1 rounded px-1.5 py-0.5 hover:bg-hover hover:text-foreground focus-visible:outline-2 focus-visible:outline-ring',
                         direction && 'text-foreground',

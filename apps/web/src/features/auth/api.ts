@@ -17,7 +17,10 @@ export type Permission =
   | 'audit.view_platform'
   | 'sso.manage'
   | 'api_keys.view'
-  | 'api_keys.manage';
+  | 'api_keys.manage'
+  | 'devices.view'
+  | 'devices.manage'
+  | 'devices.enroll';
 
 export interface SessionUser {
   id: string;

@@ -19,6 +19,7 @@ import { Skeleton } from '../../ui/skeleton';
 import { Time } from '../../ui/time';
 import { useToast } from '../../ui/toast';
 import { useCan } from '../auth/session-context';
+import { DevicesHealthCard } from '../devices/devices-health-card';
 import { usePartnerSummary } from '../partners/use-partner-name';
 import { SitesSection } from '../sites/sites-section';
 import { useDeleteOrganization, useOrganization, useRestoreOrganization } from './api';
@@ -163,6 +164,8 @@ export function OrganizationPage() {
           )}
         </CardContent>
       </Card>
+
+      {deleted ? null : <DevicesHealthCard partnerId={partnerId} organizationId={organizationId} />}
 
       {deleted ? null : (
         <SitesSection

@@ -21,6 +21,7 @@ import { Time } from '../../ui/time';
 import { useToast } from '../../ui/toast';
 import { Truncate } from '../../ui/truncate';
 import { useCan } from '../auth/session-context';
+import { DevicesHealthCard } from '../devices/devices-health-card';
 import { PartnerStatusBadge } from '../partners/partner-status';
 import { usePartnerSummary } from '../partners/use-partner-name';
 import { useDeleteOrganization, useOrganizationList, useRestoreOrganization } from './api';
@@ -166,6 +167,7 @@ export function OrganizationsPage() {
           )
         }
       />
+      <DevicesHealthCard partnerId={partnerId} />
       <Card>
         <ListToolbar actions={listIsEmpty ? null : createButton}>
           <SearchInput label="Search organizations" value={search.q ?? ''} onChange={(q) => setSearch({ q })} />

@@ -18,6 +18,8 @@ import { Time } from '../../ui/time';
 import { useToast } from '../../ui/toast';
 import { useNow } from '../../ui/use-now';
 import { useCan } from '../auth/session-context';
+import { DevicesHealthCard } from '../devices/devices-health-card';
+import { InstallAgentsSection } from '../enrollment/install-agents-section';
 import { useOrganization } from '../organizations/api';
 import { useDeleteSite, useRestoreSite, useSite } from './api';
 import { SiteFormDialog } from './site-form-dialog';
@@ -166,6 +168,13 @@ export function SitePage() {
           )}
         </CardContent>
       </Card>
+
+      {site && !deleted ? (
+        <>
+          <DevicesHealthCard partnerId={partnerId} organizationId={organizationId} siteId={siteId} />
+          <InstallAgentsSection partnerId={partnerId} organizationId={organizationId} siteId={siteId} siteName={site.name} />
+        </>
+      ) : null}
 
       {site ? (
         <>

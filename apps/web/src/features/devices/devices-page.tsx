@@ -1,0 +1,380 @@
+import { Link, getRouteApi } from '@tanstack/react-router';
+import { Monitor, SearchX, Settings, X } from 'lucide-react';
+import { useId, useState } from 'react';
+import type { ReactNode } from 'react';
+import { flattenPages } from '../../api/list';
+import { useDocumentTitle } from '../../app/use-document-title';
+import { Button } from '../../ui/button';
+import { Card } from '../../ui/card';
+import { DataTable } from '../../ui/data-table';
+import type { Column } from '../../ui/data-table';
+import { EmptyState } from '../../ui/empty-state';
+import { CheckboxToggle, ListToolbar, SearchInput } from '../../ui/list-toolbar';
+import { PageHeader } from '../../ui/page-header';
+import { Select } from '../../ui/select';
+import { Skeleton } from '../../ui/skeleton';
+import { Time } from '../../ui/time';
+import { Truncate } from '../../ui/truncate';
+import { useCan } from '../auth/session-context';
+import { useOrganizationList } from '../organizations/api';
+import { usePartnerSummary } from '../partners/use-partner-name';
+import { useSiteList } from '../sites/api';
+import { AgentSettingsDialog } from './agent-settings';
+import { DEFAULT_DEVICE_SORT, nextDeviceSort, useDeviceList, useDevicesSummary, validateDevicesSearch } from './api';
+import type { DeviceSort, DeviceSortField, DeviceSummary, DevicesSearch } from './api';
+import { DeviceStatusBadge, PLATFORM_LABELS, PercentCell, platformLabel } from './device-bits';
+import { useDeviceLiveUpdates } from './live';
+
+const route = getRouteApi('/_app/partners/$partnerId/devices');
+
+const ALL_ORGANIZATIONS = { q: '', sort: 'name', includeDeleted: false } as const;
+
+/** "10.0.0.5 +2", with every address on hover. */
+function FirstOf({ values, empty = '—' }: { values: string[]; empty?: string }) {
+  if (values.length === 0) return <span className="text-muted-foreground">{empty}</span>;
+  return (
+    <span title={values.join('\n')} className="flex min-w-0 items-center gap-1">
+      <span className="truncate">{values[0]}</span>
+      {values.length > 1 ? <span className="shrink-0 text-xs text-muted-foreground">+{values.length - 1}</span> : null}
+    </span>
+  );
+}
+
+export function DevicesPage() {
+  const { partnerId } = route.useParams();
+  const search = route.useSearch();
+  const navigate = route.useNavigate();
+  const list = useDeviceList(partnerId, search);
+  const { items, total } = flattenPages(list.data?.pages);
+  const partner = usePartnerSummary(partnerId);
+  const summary = useDevicesSummary(partnerId);
+  const organizations = useOrganizationList(partnerId, ALL_ORGANIZATIONS);
+  const sites = useSiteList(partnerId, search.organization ?? '', ALL_ORGANIZATIONS, Boolean(search.organization));
+  const canManage = useCan('devices.manage');
+  const [settingsOpen, setSettingsOpen] = useState(false);
+  const filterId = useId();
+  useDeviceLiveUpdates(partnerId);
+  useDocumentTitle('Devices', partner.name);
+
+  function setSearch(patch: Partial<DevicesSearch>) {
+    void navigate({ search: (prev) => validateDevicesSearch({ ...prev, ...patch }), replace: true });
+  }
+
+  const organizationOptions = flattenPages(organizations.data?.pages).items.filter((o) => !o.deleted_at);
+  const siteOptions = flattenPages(sites.data?.pages).items.filter((s) => !s.deleted_at);
+  // A filter from a link may name an organization beyond the first page of the picker.
+  const organizationName =
+    organizationOptions.find((o) => o.id === search.organization)?.name ??
+    items.find((d) => d.organization_id === search.organization)?.organization_name;
+  const siteName = siteOptions.find((s) => s.id === search.site)?.name ?? items.find((d) => d.site_id === search.site)?.site_name;
+  const platforms = [
+    ...new Set([...(summary.data?.by_platform.map((p) => p.platform) ?? []), ...(search.platform ? [search.platform] : [])]),
+  ];
+
+  const filtered = Boolean(search.q || search.organization || search.site || search.status || search.platform || search.low_disk);
+  const sort: DeviceSort = search.sort ?? DEFAULT_DEVICE_SORT;
+
+  const columns: Column<DeviceSummary, DeviceSortField>[] = [
+    {
+      id: 'status',
+      header: 'Status',
+      sortField: 'status',
+      className: 'w-28',
+      skeletonClassName: 'w-16',
+      cell: (d) => <DeviceStatusBadge device={d} />,
+    },
+    {
+      id: 'hostname',
+      header: 'Hostname',
+      sortField: 'hostname',
+      skeletonClassName: 'w-32',
+      cell: (d) => (
+        <Link
+          id={`device-${d.id}-name`}
+          to="/partners/$partnerId/devices/$deviceId"
+          params={{ partnerId, deviceId: d.id }}
+          className="block min-w-0 font-medium text-foreground hover:text-link hover:underline"
+        >
+          <Truncate text={d.hostname} />
+        </Link>
+      ),
+    },
+    {
+      id: 'where',
+      header: 'Organization › Site',
+      sortField: 'organization_name',
+      className: 'w-44',
+      skeletonClassName: 'w-28',
+      cell: (d) => (
+        <span className="grid min-w-0">
+          <Truncate text={d.organization_name} />
+          <Truncate text={d.site_name} className="text-xs text-muted-foreground" />
+        </span>
+      ),
+    },
+    {
+      id: 'os',
+      header: 'OS',
+      sortField: 'os_name',
+      className: 'w-40',
+      skeletonClassName: 'w-24',
+      cell: (d) => (
+        <span className="grid min-w-0">
+          <Truncate text={d.os_name || platformLabel(d.platform)} />
+          {d.os_version ? <Truncate text={d.os_version} className="text-xs text-muted-foreground" /> : null}
+        </span>
+      ),
+    },
+    {
+      id: 'ip',
+      header: 'IP addresses',
+      className: 'hidden w-32 font-mono text-xs lg:table-cell',
+      skeletonClassName: 'w-20',
+      cell: (d) => <FirstOf values={d.ip_addresses} />,
+    },
+    {
+      id: 'user',
+      header: 'User',
+      className: 'hidden w-28 xl:table-cell',
+      skeletonClassName: 'w-16',
+      cell: (d) => <FirstOf values={d.logged_in_users} empty="Nobody" />,
+    },
+    {
+      id: 'cpu',
+      header: 'CPU',
+      className: 'hidden w-16 md:table-cell',
+      skeletonClassName: 'w-8',
+      cell: (d) => <PercentCell value={d.cpu_percent} label={`CPU of ${d.hostname}`} />,
+    },
+    {
+      id: 'memory',
+      header: 'Mem',
+      className: 'hidden w-16 md:table-cell',
+      skeletonClassName: 'w-8',
+      cell: (d) => <PercentCell value={d.memory_used_percent} label={`Memory of ${d.hostname}`} />,
+    },
+    {
+      id: 'disk',
+      header: 'Disk',
+      className: 'hidden w-16 md:table-cell',
+      skeletonClassName: 'w-8',
+      cell: (d) => <PercentCell value={d.disk_used_percent} label={`Fullest disk of ${d.hostname}`} />,
+    },
+    {
+      id: 'agent',
+      header: 'Agent',
+      className: 'hidden w-20 text-muted-foreground 2xl:table-cell',
+      skeletonClassName: 'w-10',
+      cell: (d) => (d.agent_version ? <Truncate text={d.agent_version} /> : '—'),
+    },
+    {
+      id: 'last-seen',
+      header: 'Last seen',
+      sortField: 'last_seen_at',
+      className: 'w-28 text-muted-foreground',
+      skeletonClassName: 'w-16',
+      cell: (d) =>
+        d.online ? (
+          <span className="text-foreground">Now</span>
+        ) : d.last_seen_at ? (
+          <Time value={d.last_seen_at} mode="relative" />
+        ) : (
+          'Never'
+        ),
+    },
+  ];
+
+  const filterText = [
+    search.q ? `matching “${search.q}”` : null,
+    search.organization ? `in ${organizationName ?? 'the chosen organization'}` : null,
+    search.site ? `at ${siteName ?? 'the chosen site'}` : null,
+    search.status ? search.status : null,
+    search.platform ? `running ${platformLabel(search.platform)}` : null,
+    search.low_disk ? 'low on disk space (a disk 90 % full or more)' : null,
+  ]
+    .filter(Boolean)
+    .join(', ');
+
+  let description: ReactNode;
+  if (partner.name) {
+    description = (
+      <>
+        Computers with the agent installed, across every organization of{' '}
+        <span className="font-medium text-foreground">{partner.name}</span>.
+      </>
+    );
+  } else if (partner.query.isPending) {
+    description = <Skeleton className="h-4 w-64" />;
+  } else {
+    description = 'Computers with the agent installed.';
+  }
+
+  return (
+    <div className="grid gap-5">
+      <PageHeader
+        title="Devices"
+        description={description}
+        actions={
+          <Button onClick={() => setSettingsOpen(true)}>
+            <Settings aria-hidden="true" />
+            Agent settings
+          </Button>
+        }
+      />
+      <Card>
+        <ListToolbar
+          actions={
+            filtered ? (
+              <Button asChild size="sm" variant="subtle">
+                <Link to="/partners/$partnerId/devices" params={{ partnerId }} search={search.sort ? { sort: search.sort } : {}}>
+                  <X aria-hidden="true" />
+                  Clear filters
+                </Link>
+              </Button>
+            ) : null
+          }
+        >
+          {/* Labels are read out; the options say what each filter is ("All sites"). */}
+          <SearchInput
+            label="Search devices by hostname, IP, MAC, OS, agent version or user"
+            placeholder="Hostname, IP, MAC, OS, user…"
+            className="w-64"
+            value={search.q ?? ''}
+            onChange={(q) => setSearch({ q })}
+          />
+          <div className="flex items-center gap-2">
+            <label htmlFor={`${filterId}-org`} className="sr-only">
+              Organization
+            </label>
+            <Select
+              id={`${filterId}-org`}
+              className="w-44"
+              value={search.organization ?? ''}
+              onChange={(e) => setSearch({ organization: e.target.value || undefined, site: undefined })}
+            >
+              <option value="">All organizations</option>
+              {search.organization && !organizationOptions.some((o) => o.id === search.organization) ? (
+                <option value={search.organization}>{organizationName ?? 'Chosen organization'}</option>
+              ) : null}
+              {organizationOptions.map((o) => (
+                <option key={o.id} value={o.id}>
+                  {o.name}
+                </option>
+              ))}
+            </Select>
+          </div>
+          <div className="flex items-center gap-2">
+            <label htmlFor={`${filterId}-site`} className="sr-only">
+              Site
+            </label>
+            <Select
+              id={`${filterId}-site`}
+              className="w-36"
+              value={search.site ?? ''}
+              disabled={!search.organization && !search.site}
+              title={!search.organization && !search.site ? 'Choose an organization first' : undefined}
+              onChange={(e) => setSearch({ site: e.target.value || undefined })}
+            >
+              <option value="">All sites</option>
+              {search.site && !siteOptions.some((s) => s.id === search.site) ? (
+                <option value={search.site}>{siteName ?? 'Chosen site'}</option>
+              ) : null}
+              {siteOptions.map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.name}
+                </option>
+              ))}
+            </Select>
+          </div>
+          <div className="flex items-center gap-2">
+            <label htmlFor={`${filterId}-status`} className="sr-only">
+              Status
+            </label>
+            <Select
+              id={`${filterId}-status`}
+              className="w-32"
+              value={search.status ?? ''}
+              onChange={(e) => setSearch({ status: (e.target.value || undefined) as DevicesSearch['status'] })}
+            >
+              <option value="">Any status</option>
+              <option value="online">Online</option>
+              <option value="offline">Offline</option>
+            </Select>
+          </div>
+          <div className="flex items-center gap-2">
+            <label htmlFor={`${filterId}-os`} className="sr-only">
+              OS
+            </label>
+            <Select
+              id={`${filterId}-os`}
+              className="w-28"
+              value={search.platform ?? ''}
+              onChange={(e) => setSearch({ platform: e.target.value || undefined })}
+            >
+              <option value="">Any OS</option>
+              {(platforms.length > 0 ? platforms : Object.keys(PLATFORM_LABELS).slice(0, 3)).map((p) => (
+                <option key={p} value={p}>
+                  {platformLabel(p)}
+                </option>
+              ))}
+            </Select>
+          </div>
+          <CheckboxToggle
+            label="Low disk"
+            checked={search.low_disk === 1}
+            onChange={(checked) => setSearch({ low_disk: checked ? 1 : undefined })}
+          />
+        </ListToolbar>
+        <DataTable
+          label="Devices"
+          noun={['device', 'devices']}
+          columns={columns}
+          rows={items}
+          rowKey={(d) => d.id}
+          rowClassName={(d) => (d.online ? undefined : 'text-muted-foreground')}
+          sort={sort}
+          nextSort={nextDeviceSort}
+          onSortChange={(next) => setSearch({ sort: next })}
+          status={list.status}
+          error={list.error}
+          onRetry={() => void list.refetch()}
+          total={total}
+          hasNextPage={list.hasNextPage}
+          isFetchingNextPage={list.isFetchingNextPage}
+          onLoadMore={() => void list.fetchNextPage()}
+          isRefreshing={list.isPlaceholderData}
+          empty={
+            filtered ? (
+              <EmptyState
+                icon={SearchX}
+                title="No devices match these filters"
+                description={`No device ${filterText}.`}
+                action={
+                  <Button asChild>
+                    <Link to="/partners/$partnerId/devices" params={{ partnerId }}>
+                      Clear filters
+                    </Link>
+                  </Button>
+                }
+              />
+            ) : (
+              <EmptyState
+                icon={Monitor}
+                title="No devices yet — copy the install link from a site"
+                description="Open an organization, then one of its sites: its “Install agents” section has a link and a command to run on each computer."
+                action={
+                  <Button asChild variant="primary">
+                    <Link to="/partners/$partnerId/organizations" params={{ partnerId }}>
+                      Choose a site
+                    </Link>
+                  </Button>
+                }
+              />
+            )
+          }
+        />
+      </Card>
+      <AgentSettingsDialog partnerId={partnerId} open={settingsOpen} onOpenChange={setSettingsOpen} canManage={canManage} />
+    </div>
+  );
+}
