@@ -1,0 +1,435 @@
+/*
+ * `npm run bench -- gateway [options]` (also `npm run bench:gateway -- [options]`):
+ * starts one real CloudRMM server with an embedded Postgres in a temporary data
+ * folder, connects N simulated agents to it and prints what it cost as JSON.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { checkKnown, intFlag, loopbackSources, parseFlags, UsageError } from './cli.js';
+import { cpuSeconds, rssBytes, treeUsage } from './proc.js';
+import { startSimulation, type Simulation } from './simulation.js';
+import { progressLine, type FleetStats } from './stats.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../../..');
+
+const USAGE = `usage: npm run bench -- gateway [options]    (or: npm run bench:gateway -- [options])
+
+  --agents N              simulated agents (default 2000; up to 19,000 on this machine's 20,000 open-files cap)
+  --duration S            seconds of the steady-state window in which heartbeats are counted (default 20)
+  --heartbeat S           heartbeat interval during that window, set through the partner's agent settings (default 5)
+  --software MIN-MAX      installed packages per simulated device (default 200-2000)
+  --processes P           simulator processes (default: one per 18,000 agents)
+  --connect-concurrency K socket handshakes the simulator keeps in flight (default 200)
+  --enroll-concurrency K  enrollments in flight (default 50)
+  --source-ips K          loopback source addresses for the agents (default 8)
+  --no-reconnect          skip the reconnect phase (the whole fleet reconnecting, as after a server restart)
+  --server-from src|dist  run the server from its built dist/ (default, built when stale) or its sources via tsx
+  --keep                  keep the temporary data folder (its server.log) afterwards
+  --progress S            seconds between progress lines on stderr (default 5; 0 = none)`;
+
+const BOOLEANS = ['no-reconnect', 'keep', 'help'] as const;
+const KNOWN = [
+  ...BOOLEANS,
+  'agents',
+  'duration',
+  'heartbeat',
+  'software',
+  'processes',
+  'connect-concurrency',
+  'enroll-concurrency',
+  'source-ips',
+  'server-from',
+  'progress',
+] as const;
+
+const log = (line: string) => process.stderr.write(line + '\n');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A signed-in admin session against the bench server's REST API. */
+class Api {
+  private cookie = '';
+  private csrf = '';
+
+  constructor(private readonly base: string) {}
+
+  async login(email: string, password: string): Promise<void> {
+    const res = await fetch(`${this.base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password }),
+    });
+    const body = (await res.json()) as { csrf_token?: string; second_factor_required?: boolean };
+    if (res.status !== 200 || body.second_factor_required)
+      throw new Error(`sign-in as ${email} failed: ${res.status} ${JSON.stringify(body)}`);
+    const cookie = res.headers.getSetCookie().find((c) => c.startsWith('crmm_session='));
+    if (!cookie) throw new Error('sign-in set no session cookie');
+    this.cookie = cookie.split(';')[0]!;
+    this.csrf = body.csrf_token!;
+  }
+
+  async call<T>(method: string, pathname: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${this.base}/api/v1${pathname}`, {
+      method,
+      headers: {
+        cookie: this.cookie,
+        'x-csrf-token': this.csrf,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    if (res.status >= 300) throw new Error(`${method} ${pathname} answered ${res.status}: ${text}`);
+    return (text ? JSON.parse(text) : null) as T;
+  }
+}
+
+interface ServerProcess {
+  child: ChildProcess;
+  pid: number;
+  url: string;
+  dataDir: string;
+  logFile: string;
+  stop: () => Promise<void>;
+}
+
+async function startServer(opts: { from: 'src' | 'dist'; adminEmail: string; adminPassword: string }): Promise<ServerProcess> {
+  if (opts.from === 'dist') {
+    // Build output goes to stderr: stdout carries only the result JSON.
+    const built = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build-stale.mjs'), 'protocol', 'server'], {
+      cwd: ROOT,
+      stdio: ['ignore', 2, 2],
+    });
+    if (built.status !== 0) throw new Error('building the server failed');
+  }
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudrmm-bench-'));
+  const port = await freePort();
+  const pgPort = await freePort();
+  const logFile = path.join(dataDir, 'server.log');
+  const out = fs.openSync(logFile, 'a');
+  const entry =
+    opts.from === 'dist'
+      ? [process.execPath, '--enable-source-maps', path.join(ROOT, 'apps/server/dist/main.js')]
+      : [process.execPath, '--import', 'tsx', path.join(ROOT, 'apps/server/src/main.ts')];
+  // Through a shell only to raise the open-files limit to the hard cap (20,000 here): one per agent socket.
+  const child = spawn('/bin/sh', ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"', 'sh', ...entry, '--no-demo'], {
+    cwd: ROOT,
+    stdio: ['ignore', out, out],
+    env: {
+      ...process.env,
+      CLOUDRMM_DATA_DIR: dataDir,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      CLOUDRMM_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      CLOUDRMM_PG_PORT: String(pgPort),
+      CLOUDRMM_ROLES: 'api,gateway,worker',
+      CLOUDRMM_ADMIN_EMAIL: opts.adminEmail,
+      CLOUDRMM_ADMIN_PASSWORD: opts.adminPassword,
+      CLOUDRMM_WEB_DIR: '',
+      LOG_LEVEL: 'warn',
+    },
+  });
+  fs.closeSync(out);
+  const url = `http://127.0.0.1:${port}`;
+  let exited = false;
+  child.on('exit', () => (exited = true));
+  const stop = async () => {
+    if (exited) return;
+    const done = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await Promise.race([done, sleep(25_000)]);
+    if (!exited) child.kill('SIGKILL');
+  };
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    if (exited) throw new Error(`the server exited while starting; its log:\n${tail(logFile)}`);
+    try {
+      const res = await fetch(`${url}/healthz`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`the server did not answer /healthz within 3 minutes; its log:\n${tail(logFile)}`);
+    }
+    await sleep(250);
+  }
+  return { child, pid: child.pid!, url, dataDir, logFile, stop };
+}
+
+function tail(file: string, lines = 40): string {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/** The embedded Postgres's postmaster (first line of postmaster.pid), if running. */
+function postmasterPid(dataDir: string): number | null {
+  try {
+    return Number(fs.readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]) || null;
+  } catch {
+    return null;
+  }
+}
+
+async function waitFor(
+  what: string,
+  simulation: Simulation,
+  done: (stats: FleetStats) => boolean,
+  timeoutMs: number,
+  progressMs: number,
+  started: number,
+): Promise<number | null> {
+  const t0 = Date.now();
+  let lastProgress = Date.now();
+  for (;;) {
+    const stats = simulation.stats();
+    if (done(stats)) return (Date.now() - t0) / 1000;
+    if (Date.now() - t0 > timeoutMs) {
+      log(`[bench] gave up waiting for ${what} after ${Math.round(timeoutMs / 1000)} s`);
+      return null;
+    }
+    if (progressMs > 0 && Date.now() - lastProgress >= progressMs) {
+      lastProgress = Date.now();
+      log(progressLine(stats, Date.now() - started));
+    }
+    await sleep(100);
+  }
+}
+
+export async function benchGateway(argv: string[]): Promise<Record<string, unknown>> {
+  const { flags } = parseFlags(argv, BOOLEANS);
+  if (flags.has('help')) throw new UsageError('');
+  checkKnown(flags, KNOWN);
+  const agents = intFlag(flags, 'agents', 2000, 1, 200_000);
+  const duration = intFlag(flags, 'duration', 20, 1, 3600);
+  const heartbeat = intFlag(flags, 'heartbeat', 5, 5, 3600);
+  const progressMs = intFlag(flags, 'progress', 5, 0, 3600) * 1000;
+  const softwareRaw = flags.get('software') ?? '200-2000';
+  const m = /^(\d+)(?:-(\d+))?$/.exec(softwareRaw);
+  if (!m) throw new UsageError('--software must be MIN-MAX');
+  const software = { min: Number(m[1]), max: Number(m[2] ?? m[1]) };
+  const from = (flags.get('server-from') ?? 'dist') as 'src' | 'dist';
+  if (from !== 'src' && from !== 'dist') throw new UsageError('--server-from must be src or dist');
+
+  const adminEmail = 'bench@localhost';
+  const adminPassword = randomBytes(18).toString('base64url');
+  log(`[bench] starting a CloudRMM server (from ${from}) with an embedded Postgres...`);
+  const server = await startServer({ from, adminEmail, adminPassword });
+  log(`[bench] server pid ${server.pid} at ${server.url}, data in ${server.dataDir}`);
+  let simulation: Simulation | null = null;
+  try {
+    const api = new Api(server.url);
+    await api.login(adminEmail, adminPassword);
+    const partner = await api.call<{ id: string }>('POST', '/partners', { name: 'Bench MSP' });
+    const org = await api.call<{ id: string }>('POST', `/partners/${partner.id}/organizations`, { name: 'Bench Org' });
+    const site = await api.call<{ id: string }>('POST', `/partners/${partner.id}/organizations/${org.id}/sites`, {
+      name: 'Bench Site',
+    });
+    const token = await api.call<{ token: string }>(
+      'POST',
+      `/partners/${partner.id}/organizations/${org.id}/sites/${site.id}/enrollment-tokens`,
+      { name: 'bench', max_uses: Math.min(agents, 100_000), expires_in_hours: 24 },
+    );
+
+    // Let start-up work (migrations, job schedules) settle before the baseline.
+    await sleep(3000);
+    const rssBefore = rssBytes(server.pid);
+    const pgPid = postmasterPid(server.dataDir);
+    const pgBefore = pgPid ? treeUsage(pgPid) : null;
+
+    const stateFile = path.join(server.dataDir, 'simulator-state.json');
+    const simOptions = {
+      server: server.url,
+      agents,
+      token: token.token,
+      stateFile,
+      software,
+      ...(flags.has('processes') ? { processes: intFlag(flags, 'processes', 1, 1, 64) } : {}),
+      connectConcurrency: intFlag(flags, 'connect-concurrency', 200, 1, 5000),
+      enrollConcurrency: intFlag(flags, 'enroll-concurrency', 50, 1, 1000),
+      sourceAddresses: loopbackSources(intFlag(flags, 'source-ips', 8, 1, 250)),
+      log,
+    };
+    const started = Date.now();
+    simulation = await startSimulation(simOptions);
+    log(`[bench] ${agents} agents in ${simulation.processes} simulator process(es)`);
+    const connectTimeout = Math.max(180_000, agents * 40);
+    const enrollSeconds = await waitFor(
+      'enrollments',
+      simulation,
+      (s) => s.enrolled_now >= agents,
+      connectTimeout,
+      progressMs,
+      started,
+    );
+    const connectSeconds = await waitFor(
+      'connections',
+      simulation,
+      (s) => s.welcomed >= agents,
+      connectTimeout - (enrollSeconds ?? 0) * 1000,
+      progressMs,
+      started,
+    ).then((s) => (s === null ? null : s + (enrollSeconds ?? 0)));
+    const inventorySeconds = await waitFor(
+      'inventory acknowledgements',
+      simulation,
+      (s) => s.inventory_acks + s.inventory_failures >= s.inventories,
+      connectTimeout,
+      progressMs,
+      started,
+    ).then((s) => (s === null ? null : (Date.now() - started) / 1000));
+    const afterConnect = simulation.stats();
+    const rssConnected = rssBytes(server.pid);
+
+    // Steady state: a short heartbeat for every agent, pushed live through the partner's settings.
+    const settingsPath = `/partners/${partner.id}/agent-settings`;
+    const settings = await api.call<{ heartbeat_seconds: number; inventory_minutes: number; version: number }>(
+      'GET',
+      settingsPath,
+    );
+    const configsBefore = afterConnect.configs;
+    await api.call('PUT', settingsPath, {
+      heartbeat_seconds: heartbeat,
+      inventory_minutes: settings.inventory_minutes,
+      version: settings.version,
+    });
+    await waitFor(
+      'the new settings',
+      simulation,
+      (s) => s.configs - configsBefore >= afterConnect.welcomed,
+      60_000,
+      progressMs,
+      started,
+    );
+    // One interval for every agent to move to its new phase, then the window.
+    await sleep(heartbeat * 1000 + 1000);
+    const window0 = {
+      stats: simulation.stats(),
+      cpu: cpuSeconds(server.pid),
+      pg: pgPid ? treeUsage(pgPid) : null,
+      t: Date.now(),
+    };
+    const windowEnd = Date.now() + duration * 1000;
+    while (Date.now() < windowEnd) {
+      await sleep(Math.min(progressMs || 1000, windowEnd - Date.now()));
+      if (progressMs > 0) log(progressLine(simulation.stats(), Date.now() - started));
+    }
+    const window1 = {
+      stats: simulation.stats(),
+      cpu: cpuSeconds(server.pid),
+      pg: pgPid ? treeUsage(pgPid) : null,
+      t: Date.now(),
+    };
+    const rssAfter = rssBytes(server.pid);
+    const heartbeats = window1.stats.heartbeats - window0.stats.heartbeats;
+    const serverCpu = window1.cpu - window0.cpu;
+    const pgCpu = window0.pg && window1.pg ? window1.pg.cpu_seconds - window0.pg.cpu_seconds : null;
+    const connected = window1.stats.welcomed;
+
+    // Reconnect: the whole fleet drops and comes back with its saved credentials (no enrollment, no inventory).
+    let reconnect: { seconds: number | null; rate: number | null } | null = null;
+    if (!flags.has('no-reconnect')) {
+      await simulation.stop();
+      simulation = null;
+      await sleep(3000);
+      const again = Date.now();
+      simulation = await startSimulation(simOptions);
+      const seconds = await waitFor(
+        'the reconnect',
+        simulation,
+        (s) => s.welcomed >= connected,
+        connectTimeout,
+        progressMs,
+        again,
+      );
+      reconnect = { seconds: seconds === null ? null : round(seconds), rate: seconds ? round(connected / seconds, 1) : null };
+    }
+    const final = await simulation!.stop();
+    simulation = null;
+    const totalErrors = window1.stats.errors + (reconnect ? final.errors : 0);
+
+    return {
+      agents,
+      connected,
+      connect_seconds: connectSeconds === null ? null : round(connectSeconds),
+      connect_rate_per_s: connectSeconds ? round(afterConnect.welcomed / connectSeconds, 1) : null,
+      enroll_seconds: enrollSeconds === null ? null : round(enrollSeconds),
+      enroll_rate_per_s: enrollSeconds ? round(afterConnect.enrolled_now / enrollSeconds, 1) : null,
+      inventories_stored: afterConnect.inventory_acks,
+      inventories_failed: afterConnect.inventory_failures,
+      inventories_done_seconds: inventorySeconds === null ? null : round(inventorySeconds),
+      software_per_device: `${software.min}-${software.max}`,
+      reconnect_seconds: reconnect?.seconds ?? null,
+      reconnect_rate_per_s: reconnect?.rate ?? null,
+      server_rss_bytes_before: rssBefore,
+      server_rss_bytes_connected: rssConnected,
+      server_rss_bytes_after: rssAfter,
+      rss_per_agent_bytes: connected > 0 ? Math.round((rssAfter - rssBefore) / connected) : null,
+      postgres_pss_bytes_before: pgBefore?.pss_bytes ?? null,
+      postgres_pss_bytes_after: window1.pg?.pss_bytes ?? null,
+      server_cpu_seconds_during_steady_state: round(serverCpu, 3),
+      postgres_cpu_seconds_during_steady_state: pgCpu === null ? null : round(pgCpu, 3),
+      heartbeats_during_steady_state: heartbeats,
+      heartbeats_per_s: round(heartbeats / ((window1.t - window0.t) / 1000), 1),
+      cpu_ms_per_heartbeat: heartbeats > 0 ? round((serverCpu * 1000) / heartbeats, 4) : null,
+      heartbeat_seconds: heartbeat,
+      steady_state_seconds: round((window1.t - window0.t) / 1000, 1),
+      simulator_processes: simOptions.processes ?? Math.max(1, Math.ceil(agents / 18_000)),
+      simulator_cpu_seconds_total: round(final.cpu_ms / 1000, 1),
+      errors: totalErrors,
+      error_kinds: mergeKinds(window1.stats.error_kinds, reconnect ? final.error_kinds : {}),
+      node_version: process.version,
+      cpus: os.cpus().length,
+    };
+  } finally {
+    if (simulation) await simulation.stop().catch(() => undefined);
+    await server.stop();
+    if (flags.has('keep')) log(`[bench] kept ${server.dataDir} (server log: ${server.logFile})`);
+    else fs.rmSync(server.dataDir, { recursive: true, force: true });
+  }
+}
+
+function mergeKinds(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const out = { ...a };
+  for (const [k, n] of Object.entries(b)) out[k] = (out[k] ?? 0) + n;
+  return out;
+}
+
+async function main(): Promise<void> {
+  const [target, ...rest] = process.argv.slice(2);
+  try {
+    if (target !== 'gateway') throw new UsageError(target ? `unknown benchmark "${target}" (expected: gateway)` : '');
+    const result = await benchGateway(rest);
+    process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    process.exit(0);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    if (error.message) process.stderr.write(`bench: ${error.message}\n\n`);
+    process.stderr.write(USAGE + '\n');
+    process.exit(error.message ? 2 : 0);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
