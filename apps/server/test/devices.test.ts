@@ -215,8 +215,26 @@ describe('device list and search (DEV1, DEV6)', () => {
     expect((await t.call(siteUser, 'GET', `${P()}/devices`)).json().items.map((d: { id: string }) => d.id)).toEqual([
       web.deviceId,
     ]);
-    // Writes need the permission on the whole partner.
-    expect((await t.call(siteUser, 'POST', `${P()}/devices/${web.deviceId}/revoke`)).statusCode).toBe(403);
+    // A site's technician manages that site's devices, and no others.
+    expect((await t.call(siteUser, 'POST', `${P()}/devices/${db.deviceId}/revoke`)).statusCode).toBe(404);
+    expect(
+      (await t.call(orgUser, 'PATCH', `${P()}/devices/${web.deviceId}`, { version: 1, heartbeat_seconds: 60 })).statusCode,
+    ).toBe(404);
+    const patched = await t.call(siteUser, 'PATCH', `${P()}/devices/${web.deviceId}`, { version: 1, heartbeat_seconds: 60 });
+    expect(patched.statusCode, patched.body).toBe(200);
+    // a read-only user inside the partner still may not (the guard's check, somewhere inside)
+    const email = `readonly-${Math.random().toString(36).slice(2, 8)}@acme.test`;
+    await createUserWithPassword(t.database.db, {
+      email,
+      name: 'R',
+      password: PASSWORD,
+      partnerId: acme.partnerId,
+      roleKey: 'readonly',
+    });
+    const readonly = await t.login(email);
+    const refused = await t.call(readonly, 'POST', `${P()}/devices/${web.deviceId}/revoke`);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error.message).toContain('devices.manage');
   });
 });
 

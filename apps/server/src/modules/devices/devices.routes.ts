@@ -124,7 +124,8 @@ export async function devicesRoutes(root: FastifyInstance, service: DevicesServi
   app.patch(
     ONE,
     {
-      config: { permission: 'devices.manage' },
+      // A site's technician manages the devices of that site: the service checks the device's scope.
+      config: { permission: 'devices.manage', resourceScoped: true },
       schema: {
         ...doc(
           'updateDevice',
@@ -141,7 +142,7 @@ export async function devicesRoutes(root: FastifyInstance, service: DevicesServi
   app.post(
     `${ONE}/revoke`,
     {
-      config: { permission: 'devices.manage' },
+      config: { permission: 'devices.manage', resourceScoped: true },
       schema: {
         ...doc(
           'revokeDevice',
@@ -157,7 +158,7 @@ export async function devicesRoutes(root: FastifyInstance, service: DevicesServi
   app.delete(
     ONE,
     {
-      config: { permission: 'devices.manage' },
+      config: { permission: 'devices.manage', resourceScoped: true },
       schema: {
         ...doc('deleteDevice', 'devices.manage', 'Deletes the device and revokes its agent.'),
         params: DeviceParams,

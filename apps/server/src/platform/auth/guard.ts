@@ -10,6 +10,12 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** What the route requires: a permission from the catalog, 'authenticated', 'public' or 'agent'. */
     permission?: string;
+    /**
+     * The route acts on a resource below its path's scope (a device, in some site of the
+     * partner): the guard asks for the permission somewhere inside that scope, as for a
+     * read, and the service checks it on the resource's own organization and site.
+     */
+    resourceScoped?: boolean;
     /** The steps a session that knows only the password may take here (the second factor, enrolment); nothing else is open to it. */
     allowPending?: PendingStep[];
   }
@@ -131,7 +137,8 @@ export const guard = fp<{ catalog: PermissionCatalog; sessions: SessionStore; ap
       const target = targetOf(request.params);
       if (!canSee(principal, target)) throw notFound(target.siteId ? 'site' : target.organizationId ? 'organization' : 'partner');
       // Changing something needs the permission on all of it; reading, somewhere inside it.
-      if (access !== AUTHENTICATED && !hasPermission(principal, access, target, unsafe)) {
+      const whole = unsafe && !request.routeOptions.config.resourceScoped;
+      if (access !== AUTHENTICATED && !hasPermission(principal, access, target, whole)) {
         throw new AppError('forbidden', `you need the ${access} permission for this`);
       }
     });
