@@ -104,6 +104,7 @@ describe('the cloudrmm process', () => {
     expect(banner).toContain(`Dashboard:  http://localhost:${port}/`);
     expect(banner).toMatch(/Admin:\s+admin@localhost\s+password: \S{20}/);
     expect(banner).toContain('Demo user:  tech@acme.example');
+    expect(banner).toContain('This machine: reports as a device through its local agent');
     expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
     expect(await portOpen(pgPort)).toBe(true);
 
@@ -143,7 +144,7 @@ describe('the cloudrmm process', () => {
       { CLOUDRMM_DATA_DIR: dataDir, PORT: String(await freePort()), CLOUDRMM_PG_PORT: String(await freePort()) },
       ['--no-local-agent'],
     );
-    await p.ready;
+    expect(await p.ready).not.toContain('This machine:');
     expect(await agentProcesses(path.join(dataDir, 'local-agent'))).toEqual([]);
     p.child.kill('SIGTERM');
     expect(await exited(p.child)).toBe(0);

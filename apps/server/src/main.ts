@@ -41,6 +41,7 @@ try {
     lines.push(`  Admin:      ${server.admin.email}${where}`);
   }
   if (server.demoUser) lines.push(`  Demo user:  ${server.demoUser.email}  password: ${server.demoUser.password}`);
+  if (server.localAgent) lines.push('  This machine: reports as a device through its local agent (--no-local-agent to skip)');
   if (config.roles.has('api') && !config.webDir) lines.push('  (dashboard not served: CLOUDRMM_WEB_DIR is empty)');
   lines.push('  Press Ctrl-C to stop.', '');
   console.log(lines.join('\n'));

@@ -20,6 +20,8 @@ export interface RunningServer {
   db: Database;
   admin: { created: boolean; email: string; generatedPassword: string | null; credentialsFile: string };
   demoUser: { email: string; password: string } | null;
+  /** True when this machine's own agent runs beside the server (OPS1). */
+  localAgent: boolean;
   stop: () => Promise<void>;
 }
 
@@ -70,6 +72,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     }
 
     const port = new URL(address).port;
+    let localAgentRunning = false;
     if (config.localAgent && config.roles.has('gateway')) {
       const localAgent = await startLocalAgent({
         bundle: config.agentBundle,
@@ -92,6 +95,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         },
       });
       if (localAgent) cleanup.push(() => localAgent.stop());
+      localAgentRunning = localAgent !== null;
     }
 
     return {
@@ -100,6 +104,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       db,
       admin: { ...admin, credentialsFile: `${config.dataDir}/${INITIAL_CREDENTIALS_FILE}` },
       demoUser: demo ? { email: demo.email, password: demo.password } : null,
+      localAgent: localAgentRunning,
       stop,
     };
   } catch (error) {
