@@ -1,5 +1,6 @@
-import { contentHash } from '@cloudrmm/protocol';
+import { contentHash, type Status } from '@cloudrmm/protocol';
 import type { AgentHandlers, AgentSession } from '../../platform/gateway/agent-link.js';
+import { Batcher, perGroup } from '../../platform/gateway/batch.js';
 import type { ModuleContext } from '../../platform/modules/define.js';
 import { agentDataRepo } from './devices.repository.js';
 
@@ -15,6 +16,21 @@ const eventOf = (a: AgentSession) => ({
  * and the periodic status. Written only to the device the credential proved.
  */
 export function deviceAgentHandlers(ctx: ModuleContext): AgentHandlers {
+  // Every agent sends a status as it connects: those arriving while earlier ones are
+  // being written go together, one statement per partner.
+  const statuses = new Batcher<{ tenantId: string; deviceId: string; status: Status }, void>(
+    (items) =>
+      perGroup(
+        items,
+        (s) => s.tenantId,
+        async (tenantId, group) => {
+          await ctx.db.withTenant(tenantId, (tx) => agentDataRepo.storeStatuses(tx, group));
+          return group.map(() => undefined);
+        },
+      ),
+    { concurrency: 2, maxBatch: 1_000 },
+  );
+
   return {
     async inventory(agent, frame) {
       const { hash, inventory } = frame.payload;
@@ -27,18 +43,16 @@ export function deviceAgentHandlers(ctx: ModuleContext): AgentHandlers {
         );
         return;
       }
-      const changed = await ctx.db.withTenant(agent.tenantId, async (tx) => {
-        // Unchanged content: nothing to rewrite, only acknowledge.
-        if ((await agentDataRepo.inventoryHash(tx, agent.deviceId)) === hash) return false;
-        await agentDataRepo.storeInventory(tx, agent.tenantId, agent.deviceId, hash, inventory);
-        return true;
-      });
+      // Unchanged content: nothing is rewritten, only acknowledged.
+      const changed = await ctx.db.withTenant(agent.tenantId, (tx) =>
+        agentDataRepo.storeInventory(tx, agent.tenantId, agent.deviceId, hash, inventory),
+      );
       agent.send('inventory.ack', { hash }, { re: frame.id });
       if (changed) ctx.bus.publish('device.updated', eventOf(agent));
     },
 
     async status(agent, frame, { first }) {
-      await ctx.db.withTenant(agent.tenantId, (tx) => agentDataRepo.storeStatus(tx, agent.deviceId, frame.payload.status));
+      await statuses.add({ tenantId: agent.tenantId, deviceId: agent.deviceId, status: frame.payload.status });
       // The status sent on connect fills the device page; later ones (every few minutes, from
       // every device) would only make dashboards refetch, so they are not announced.
       if (first) ctx.bus.publish('device.updated', eventOf(agent));

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import { isUuid, type Tx } from '../../platform/db/database.js';
-import { AppError } from '../../platform/http/errors.js';
+import { type Tx } from '../../platform/db/database.js';
+import { paginateBy, type Page, type SortOrder } from '../../platform/http/pagination.js';
 import { TOKEN_PREFIX } from './enrollment-secrets.js';
 import type { EnrollmentTokenQuery, EnrollmentTokenRow } from './enrollment.schemas.js';
 
@@ -56,7 +56,12 @@ export const siteCodesRepo = {
 };
 
 // Newest first; created_at in milliseconds, as the cursor carries it.
-const createdMs = sql<string>`date_trunc('milliseconds', t.created_at)`;
+const newestFirst: SortOrder<{ created_at: string }> = {
+  expr: sql`date_trunc('milliseconds', t.created_at)`,
+  type: 'timestamptz',
+  valueOf: (r) => r.created_at,
+  descending: true,
+};
 const statusOf = sql<EnrollmentTokenRow['status']>`case
   when t.revoked_at is not null then 'revoked'
   when t.use_count >= t.max_uses then 'exhausted'
@@ -80,7 +85,7 @@ const tokenSelect = (tx: Tx) =>
       statusOf.as('status'),
     ]);
 
-/** What an enrollment needs to know about the token it was handed, read under lock. */
+/** What an enrollment needs to know about the token it was handed. */
 export interface TokenForUse {
   id: string;
   site_id: string;
@@ -92,26 +97,10 @@ export interface TokenForUse {
 }
 
 export const tokensRepo = {
-  async list(
-    tx: Tx,
-    siteId: string,
-    q: EnrollmentTokenQuery,
-  ): Promise<{ items: EnrollmentTokenRow[]; next_cursor: string | null }> {
-    const limit = q.limit ?? 50;
+  list(tx: Tx, siteId: string, q: EnrollmentTokenQuery): Promise<Page<EnrollmentTokenRow>> {
     let query = tokenSelect(tx).where('t.site_id', '=', siteId);
     if (q.status) query = query.where(statusOf, '=', q.status);
-    if (q.cursor) {
-      const [at, id] = decodeCursor(q.cursor);
-      query = query.where(sql<boolean>`(${createdMs}, t.id) < (${at}::timestamptz, ${id}::uuid)`);
-    }
-    const rows = await query
-      .orderBy(createdMs, 'desc')
-      .orderBy('t.id', 'desc')
-      .limit(limit + 1)
-      .execute();
-    const items = rows.slice(0, limit);
-    const last = items[items.length - 1];
-    return { items, next_cursor: rows.length > limit && last ? encodeCursor(last.created_at, last.id) : null };
+    return paginateBy(query, 't.id', newestFirst, { limit: q.limit, cursor: q.cursor });
   },
 
   get: (tx: Tx, siteId: string, id: string) =>
@@ -158,12 +147,8 @@ export const tokensRepo = {
       .where('token_hash', '=', hash)
       .executeTakeFirst(),
 
-  /**
-   * Locks the token row for the rest of the transaction: concurrent
-   * enrollments with the same token queue here, so each sees the count the
-   * previous one left and max_uses can never be exceeded.
-   */
-  lockForUse: (tx: Tx, id: string): Promise<TokenForUse | undefined> =>
+  /** The token's state, read without a lock: refuses a spent, revoked or expired token before any work. */
+  stateForUse: (tx: Tx, id: string): Promise<TokenForUse | undefined> =>
     tx
       .selectFrom('enrollment_tokens')
       .select([
@@ -176,37 +161,23 @@ export const tokensRepo = {
         sql<boolean>`expires_at <= now()`.as('expired'),
       ])
       .where('id', '=', id)
-      .forUpdate()
       .executeTakeFirst(),
 
-  recordUse: (tx: Tx, id: string) =>
+  /**
+   * Spends one use in one statement, if the token is still usable. The row
+   * stays locked until the transaction ends, so it is done last: concurrent
+   * enrollments with the same token queue only for the end of each other's
+   * transaction, and each re-checks the count the previous one left, so
+   * max_uses can never be exceeded. Undefined when the token cannot be spent.
+   */
+  spend: (tx: Tx, id: string): Promise<{ prefix: string; use_count: number; max_uses: number } | undefined> =>
     tx
       .updateTable('enrollment_tokens')
       .set({ use_count: sql`use_count + 1`, last_used_at: sql`now()` })
       .where('id', '=', id)
       .where(sql<boolean>`use_count < max_uses`)
+      .where('revoked_at', 'is', null)
+      .where(sql<boolean>`expires_at > now()`)
+      .returning([sql<string>`${TOKEN_PREFIX} || prefix`.as('prefix'), 'use_count', 'max_uses'])
       .executeTakeFirst(),
 };
-
-function encodeCursor(createdAt: string, id: string): string {
-  return Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(parsed) &&
-      parsed.length === 2 &&
-      typeof parsed[0] === 'string' &&
-      typeof parsed[1] === 'string' &&
-      !Number.isNaN(Date.parse(parsed[0])) &&
-      isUuid(parsed[1])
-    ) {
-      return [parsed[0], parsed[1]];
-    }
-  } catch {
-    // fall through to the error below
-  }
-  throw new AppError('validation_failed', 'cursor is not valid for this list', { field: 'cursor' });
-}

@@ -192,6 +192,9 @@ export class EnrollmentService {
       );
     }
     const throttle: ThrottleKey = { kind: 'enrollment_ip', value: from.ip };
+    // The lock check and the lookup of what was presented are independent reads: both at once.
+    const lookup = this.lookup(input);
+    lookup.catch(() => undefined);
     const locked = await lockedFor(this.db, [throttle]);
     if (locked > 0) {
       throw new AppError(
@@ -201,7 +204,7 @@ export class EnrollmentService {
       );
     }
     try {
-      const enrolled = await this.enrollWith(input, from);
+      const enrolled = await this.enrollWith(input, from, await lookup);
       // After the commit: the dashboard's device lists refresh (GW8).
       this.bus.publish('device.enrolled', {
         tenantId: enrolled.partner_id,
@@ -238,16 +241,24 @@ export class EnrollmentService {
     return lockedFor(this.db, [{ kind: 'enrollment_ip', value: ip }]);
   }
 
-  private async enrollWith(input: EnrollRequest, from: { ip: string; requestId: string }): Promise<EnrollResponse> {
+  /** No partner is known yet: finds it, in platform context, from the code or token presented. */
+  private lookup(input: EnrollRequest) {
     const { site_code: code, token } = input;
-    // No partner is known yet: find it, in platform context, from what was presented.
-    const found = await this.db.withPlatform(async (tx) => ({
-      code: code !== undefined && SITE_CODE_PATTERN.test(code) ? await siteCodesRepo.findByCode(tx, code) : undefined,
-      token:
-        token !== undefined && ENROLLMENT_TOKEN_PATTERN.test(token)
-          ? await tokensRepo.findByHash(tx, hashEnrollmentToken(token))
-          : undefined,
+    const validCode = code !== undefined && SITE_CODE_PATTERN.test(code);
+    const validToken = token !== undefined && ENROLLMENT_TOKEN_PATTERN.test(token);
+    if (!validCode && !validToken) return Promise.resolve({ code: undefined, token: undefined });
+    return this.db.withPlatform(async (tx) => ({
+      code: validCode ? await siteCodesRepo.findByCode(tx, code) : undefined,
+      token: validToken ? await tokensRepo.findByHash(tx, hashEnrollmentToken(token)) : undefined,
     }));
+  }
+
+  private async enrollWith(
+    input: EnrollRequest,
+    from: { ip: string; requestId: string },
+    found: Awaited<ReturnType<EnrollmentService['lookup']>>,
+  ): Promise<EnrollResponse> {
+    const { site_code: code, token } = input;
     if (code !== undefined && !found.code) throw new EnrollmentRefused('unknown site code', true);
     if (token !== undefined && !found.token) throw new EnrollmentRefused('unknown enrollment token', true);
     if (found.code && found.token && found.code.site_id !== found.token.site_id) {
@@ -267,16 +278,19 @@ export class EnrollmentService {
         if (current?.code !== code) throw new EnrollmentRefused('unknown site code', true);
         if (!current.enabled) throw new EnrollmentRefused('enrollment by site code is disabled for this site');
       }
-      const used = found.token ? await this.spendToken(tx, found.token.id) : null;
+      const tokenId = found.token?.id ?? null;
+      if (tokenId) await this.usableToken(tx, tokenId);
       const enrolled = await enrollDevice(tx, {
         tenantId,
         organizationId: target.organization_id,
         siteId: target.site_id,
-        via: used ? 'token' : 'site_code',
-        enrollmentTokenId: used?.id ?? null,
+        via: tokenId ? 'token' : 'site_code',
+        enrollmentTokenId: tokenId,
         remoteIp: from.ip,
         agent: input,
       });
+      // Last before the audit event and the commit: the token's row stays locked only that long.
+      const used = tokenId ? await this.spendToken(tx, tokenId) : null;
       const actor: Actor = {
         type: 'agent',
         id: enrolled.agentId,
@@ -298,7 +312,7 @@ export class EnrollmentService {
           site_id: target.site_id,
           agent_id: enrolled.agentId,
           via: used ? 'token' : 'site_code',
-          ...(used ? { via_id: used.id, via_prefix: used.prefix, use: `${used.use_count + 1} of ${used.max_uses}` } : {}),
+          ...(used && tokenId ? { via_id: tokenId, via_prefix: used.prefix, use: `${used.use_count} of ${used.max_uses}` } : {}),
         },
       });
       return {
@@ -313,16 +327,20 @@ export class EnrollmentService {
     });
   }
 
-  /** Under the row lock, so concurrent enrollments with one token never exceed its uses. */
-  private async spendToken(tx: Tx, id: string): Promise<TokenForUse> {
-    const t = await tokensRepo.lockForUse(tx, id);
-    if (!t) throw new EnrollmentRefused('unknown enrollment token', true);
-    if (t.revoked) throw new EnrollmentRefused('this enrollment token was revoked');
-    if (t.expired) throw new EnrollmentRefused('this enrollment token has expired');
-    if (t.use_count >= t.max_uses) throw new EnrollmentRefused(USED_UP);
-    const spent = await tokensRepo.recordUse(tx, id);
-    if (Number(spent.numUpdatedRows) !== 1) throw new EnrollmentRefused(USED_UP);
-    return t;
+  /** Refuses a token that cannot pay for an enrollment, before any device is made (no lock taken). */
+  private async usableToken(tx: Tx, id: string): Promise<void> {
+    refuseUnusable(await tokensRepo.stateForUse(tx, id));
+  }
+
+  /**
+   * Spends one use in one conditional update, so concurrent enrollments with
+   * one token never exceed its uses; when it cannot, says why.
+   */
+  private async spendToken(tx: Tx, id: string): Promise<{ prefix: string; use_count: number; max_uses: number }> {
+    const spent = await tokensRepo.spend(tx, id);
+    if (spent) return spent;
+    refuseUnusable(await tokensRepo.stateForUse(tx, id));
+    throw new EnrollmentRefused(USED_UP);
   }
 
   // ------------------------------------------------------------------------
@@ -370,6 +388,13 @@ export class EnrollmentService {
     if (site.deleted_at) throw new AppError('conflict', 'the site is deleted; restore it to enroll devices in it');
     return site;
   }
+}
+
+function refuseUnusable(t: TokenForUse | undefined): void {
+  if (!t) throw new EnrollmentRefused('unknown enrollment token', true);
+  if (t.revoked) throw new EnrollmentRefused('this enrollment token was revoked');
+  if (t.expired) throw new EnrollmentRefused('this enrollment token has expired');
+  if (t.use_count >= t.max_uses) throw new EnrollmentRefused(USED_UP);
 }
 
 /** A site that is not there (any more) is an answer; any other failure is not. */
