@@ -54,6 +54,39 @@ export interface DataTableProps<T, S extends string = SortKey, F extends string 
   isRefreshing?: boolean;
 }
 
+/** What DataTable reads from a cursor list's query (a useInfiniteQuery result). */
+interface CursorListQuery {
+  status: 'pending' | 'error' | 'success';
+  error: unknown;
+  refetch: () => unknown;
+  hasNextPage: boolean;
+  isFetchingNextPage: boolean;
+  fetchNextPage: () => unknown;
+  isPlaceholderData: boolean;
+}
+
+/**
+ * The DataTable props that follow from a cursor list's query: its loading and
+ * error states, Retry, Load more, and the dimmed rows while new filters load.
+ * `<DataTable {...cursorListProps(list)} rows={items} total={total} … />`
+ */
+export function cursorListProps(
+  list: CursorListQuery,
+): Pick<
+  DataTableProps<unknown>,
+  'status' | 'error' | 'onRetry' | 'hasNextPage' | 'isFetchingNextPage' | 'onLoadMore' | 'isRefreshing'
+> {
+  return {
+    status: list.status,
+    error: list.error,
+    onRetry: () => void list.refetch(),
+    hasNextPage: list.hasNextPage,
+    isFetchingNextPage: list.isFetchingNextPage,
+    onLoadMore: () => void list.fetchNextPage(),
+    isRefreshing: list.isPlaceholderData,
+  };
+}
+
 function defaultNextSort(current: SortKey, field: SortField): SortKey {
   if (field === 'name') return current === 'name' ? '-name' : 'name';
   // Dates: newest first on the first click.

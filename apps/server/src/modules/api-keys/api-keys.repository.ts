@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { API_KEY_PREFIX } from '../../platform/auth/api-keys.js';
-import { isUuid, type Tx } from '../../platform/db/database.js';
-import { AppError } from '../../platform/http/errors.js';
+import { type Tx } from '../../platform/db/database.js';
+import { paginateBy, type Page, type SortOrder } from '../../platform/http/pagination.js';
 import type { ApiKeyQuery, ApiKeyRow } from './api-keys.schemas.js';
 
 /**
@@ -11,7 +11,12 @@ import type { ApiKeyQuery, ApiKeyRow } from './api-keys.schemas.js';
  */
 
 // Newest first; created_at in milliseconds, as the cursor carries it.
-const createdMs = sql<string>`date_trunc('milliseconds', k.created_at)`;
+const newestFirst: SortOrder<{ created_at: string }> = {
+  expr: sql`date_trunc('milliseconds', k.created_at)`,
+  type: 'timestamptz',
+  valueOf: (r) => r.created_at,
+  descending: true,
+};
 
 const keySelect = (tx: Tx) =>
   tx
@@ -54,8 +59,7 @@ export interface KeyOwnerFilter {
 }
 
 export const apiKeysRepo = {
-  async list(tx: Tx, owner: KeyOwnerFilter, q: ApiKeyQuery): Promise<{ items: ApiKeyRow[]; next_cursor: string | null }> {
-    const limit = q.limit ?? 50;
+  list(tx: Tx, owner: KeyOwnerFilter, q: ApiKeyQuery): Promise<Page<ApiKeyRow>> {
     let query = keySelect(tx);
     if (owner.userId !== undefined) query = query.where('k.user_id', '=', owner.userId);
     if (owner.tenantId !== undefined)
@@ -65,18 +69,7 @@ export const apiKeysRepo = {
     if (q.status === 'expired') query = query.where('k.revoked_at', 'is', null).where(sql<boolean>`k.expires_at <= now()`);
     if (q.status === 'active')
       query = query.where('k.revoked_at', 'is', null).where(sql<boolean>`(k.expires_at is null or k.expires_at > now())`);
-    if (q.cursor) {
-      const [at, id] = decodeCursor(q.cursor);
-      query = query.where(sql<boolean>`(${createdMs}, k.id) < (${at}::timestamptz, ${id}::uuid)`);
-    }
-    const rows = await query
-      .orderBy(createdMs, 'desc')
-      .orderBy('k.id', 'desc')
-      .limit(limit + 1)
-      .execute();
-    const items = rows.slice(0, limit);
-    const last = items[items.length - 1];
-    return { items, next_cursor: rows.length > limit && last ? encodeCursor(last.created_at, last.id) : null };
+    return paginateBy(query, 'k.id', newestFirst, { limit: q.limit, cursor: q.cursor });
   },
 
   get: (tx: Tx, id: string, owner: KeyOwnerFilter) => {
@@ -136,26 +129,3 @@ export const scopeLookups = {
       .where('deleted_at', 'is', null)
       .executeTakeFirst(),
 };
-
-function encodeCursor(createdAt: string, id: string): string {
-  return Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(parsed) &&
-      parsed.length === 2 &&
-      typeof parsed[0] === 'string' &&
-      typeof parsed[1] === 'string' &&
-      !Number.isNaN(Date.parse(parsed[0])) &&
-      isUuid(parsed[1])
-    ) {
-      return [parsed[0], parsed[1]];
-    }
-  } catch {
-    // fall through to the error below
-  }
-  throw new AppError('validation_failed', 'cursor is not valid for this list', { field: 'cursor' });
-}

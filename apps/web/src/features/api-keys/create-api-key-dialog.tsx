@@ -1,12 +1,12 @@
-import { Check, Copy } from 'lucide-react';
-import { useEffect, useId, useMemo, useState } from 'react';
+import { useId, useMemo, useState } from 'react';
 import { Alert } from '../../ui/alert';
 import { Button } from '../../ui/button';
-import { Dialog, DialogContent, DialogFooter } from '../../ui/dialog';
+import { CopyIcon, useCopy } from '../../ui/copy-button';
 import { Field } from '../../ui/field';
 import { formatDate } from '../../ui/format';
 import { FormDialogContent, formErrors } from '../../ui/form-dialog';
 import { Input } from '../../ui/input';
+import { SecretOnceContent, SecretOnceDialog } from '../../ui/secret-once-dialog';
 import { Select } from '../../ui/select';
 import { Skeleton } from '../../ui/skeleton';
 import { useNow } from '../../ui/use-now';
@@ -21,24 +21,13 @@ const DAY_MS = 86_400_000;
 type Expiry = '30' | '90' | '365' | 'custom' | 'never';
 
 export function CreateApiKeyDialog({ open, onOpenChange }: { open: boolean; onOpenChange: (open: boolean) => void }) {
-  const [created, setCreated] = useState<CreatedApiKey | null>(null);
-
-  // The key lives only in this dialog's state: closing it forgets the key.
-  function change(next: boolean) {
-    if (!next) setCreated(null);
-    onOpenChange(next);
-  }
-
   return (
-    <Dialog open={open} onOpenChange={change}>
-      {open ? (
-        created ? (
-          <ShowKeyOnce apiKey={created} onDone={() => change(false)} />
-        ) : (
-          <CreateApiKeyForm onCreated={setCreated} onCancel={() => change(false)} />
-        )
-      ) : null}
-    </Dialog>
+    <SecretOnceDialog<CreatedApiKey>
+      open={open}
+      onOpenChange={onOpenChange}
+      form={(onCreated, onCancel) => <CreateApiKeyForm onCreated={onCreated} onCancel={onCancel} />}
+      reveal={(apiKey, onDone) => <ShowKeyOnce apiKey={apiKey} onDone={onDone} />}
+    />
   );
 }
 
@@ -347,24 +336,19 @@ function ScopeSelect({
 
 /** The one time the whole key is on screen. */
 function ShowKeyOnce({ apiKey, onDone }: { apiKey: CreatedApiKey; onDone: () => void }) {
-  const [copied, setCopied] = useState(false);
-  useEffect(() => {
-    if (!copied) return;
-    const timer = window.setTimeout(() => setCopied(false), 2000);
-    return () => window.clearTimeout(timer);
-  }, [copied]);
+  const [copied, copy] = useCopy(2000);
 
   return (
-    <DialogContent
+    <SecretOnceContent
       title={`API key “${apiKey.name}” created`}
       description="Copy the key now and keep it somewhere safe, such as a password manager or your script’s secret store."
       className="max-w-xl"
-      // A stray click must not throw the key away.
-      onInteractOutside={(e) => e.preventDefault()}
+      warning={{
+        title: 'You will not see this key again',
+        text: 'CloudRMM keeps only a fingerprint of it. If you lose it, revoke it and create a new one.',
+      }}
+      onDone={onDone}
     >
-      <Alert tone="warning" title="You will not see this key again">
-        CloudRMM keeps only a fingerprint of it. If you lose it, revoke it and create a new one.
-      </Alert>
       <div className="grid gap-1.5">
         <p id="api-key-secret-label" className="text-xs font-medium text-foreground">
           Your new API key
@@ -377,12 +361,8 @@ function ShowKeyOnce({ apiKey, onDone }: { apiKey: CreatedApiKey; onDone: () => 
           >
             {apiKey.secret}
           </code>
-          <Button
-            onClick={() => {
-              void navigator.clipboard?.writeText(apiKey.secret).then(() => setCopied(true));
-            }}
-          >
-            {copied ? <Check aria-hidden="true" /> : <Copy aria-hidden="true" />}
+          <Button onClick={() => copy(apiKey.secret)}>
+            <CopyIcon copied={copied} />
             {copied ? 'Copied' : 'Copy'}
           </Button>
         </div>
@@ -391,12 +371,7 @@ function ShowKeyOnce({ apiKey, onDone }: { apiKey: CreatedApiKey; onDone: () => 
         </p>
       </div>
       <Usage apiKey={apiKey} />
-      <DialogFooter>
-        <Button variant="primary" onClick={onDone}>
-          I have copied it
-        </Button>
-      </DialogFooter>
-    </DialogContent>
+    </SecretOnceContent>
   );
 }
 

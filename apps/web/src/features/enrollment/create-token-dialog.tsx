@@ -1,14 +1,12 @@
 import { useId, useState } from 'react';
-import { Alert } from '../../ui/alert';
-import { Button } from '../../ui/button';
-import { Dialog, DialogContent, DialogFooter } from '../../ui/dialog';
+import { CopyCommand } from '../../ui/copy-button';
 import { Field } from '../../ui/field';
 import { FormDialogContent, formErrors } from '../../ui/form-dialog';
 import { Input } from '../../ui/input';
+import { SecretOnceContent, SecretOnceDialog } from '../../ui/secret-once-dialog';
 import { Time } from '../../ui/time';
 import { useCreateEnrollmentToken } from './api';
 import type { CreatedEnrollmentToken, SiteRef } from './api';
-import { CopyCommand } from './copy-command';
 
 export function CreateTokenDialog({
   site,
@@ -21,24 +19,15 @@ export function CreateTokenDialog({
   open: boolean;
   onOpenChange: (open: boolean) => void;
 }) {
-  const [created, setCreated] = useState<CreatedEnrollmentToken | null>(null);
-
-  // The token lives only in this dialog's state: closing it forgets the token.
-  function change(next: boolean) {
-    if (!next) setCreated(null);
-    onOpenChange(next);
-  }
-
   return (
-    <Dialog open={open} onOpenChange={change}>
-      {open ? (
-        created ? (
-          <ShowTokenOnce token={created} siteName={siteName} onDone={() => change(false)} />
-        ) : (
-          <CreateTokenForm site={site} siteName={siteName} onCreated={setCreated} onCancel={() => change(false)} />
-        )
-      ) : null}
-    </Dialog>
+    <SecretOnceDialog<CreatedEnrollmentToken>
+      open={open}
+      onOpenChange={onOpenChange}
+      form={(onCreated, onCancel) => (
+        <CreateTokenForm site={site} siteName={siteName} onCreated={onCreated} onCancel={onCancel} />
+      )}
+      reveal={(token, onDone) => <ShowTokenOnce token={token} siteName={siteName} onDone={onDone} />}
+    />
   );
 }
 
@@ -128,7 +117,7 @@ function CreateTokenForm({
 /** The one time the whole token is on screen. */
 function ShowTokenOnce({ token, siteName, onDone }: { token: CreatedEnrollmentToken; siteName: string; onDone: () => void }) {
   return (
-    <DialogContent
+    <SecretOnceContent
       title={`Token${token.name ? ` “${token.name}”` : ''} created`}
       description={
         <>
@@ -137,21 +126,16 @@ function ShowTokenOnce({ token, siteName, onDone }: { token: CreatedEnrollmentTo
         </>
       }
       className="max-w-2xl"
-      // A stray click must not throw the token away.
-      onInteractOutside={(e) => e.preventDefault()}
+      warning={{
+        title: 'You will not see this token again',
+        text: 'Copy the token or a command now. CloudRMM keeps only a fingerprint of it; if you lose it, revoke it and create another.',
+      }}
+      onDone={onDone}
     >
-      <Alert tone="warning" title="You will not see this token again">
-        Copy the token or a command now. CloudRMM keeps only a fingerprint of it; if you lose it, revoke it and create another.
-      </Alert>
       <CopyCommand label="Token" value={token.token} testId="enrollment-token" />
       <CopyCommand label="Linux command" hint="Runs with sudo" value={token.command.linux} />
       <CopyCommand label="macOS command" hint="In Terminal; runs with sudo" value={token.command.macos} />
       <CopyCommand label="Windows command" hint="PowerShell as Administrator" value={token.command.windows} />
-      <DialogFooter>
-        <Button variant="primary" onClick={onDone}>
-          I have copied it
-        </Button>
-      </DialogFooter>
-    </DialogContent>
+    </SecretOnceContent>
   );
 }

@@ -6,6 +6,7 @@ import { Badge } from '../../ui/badge';
 import { Button } from '../../ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '../../ui/card';
 import { ConfirmDialog } from '../../ui/confirm-dialog';
+import { CopyCommand } from '../../ui/copy-button';
 import { Skeleton } from '../../ui/skeleton';
 import { Table, TableBody, TableCaption, TableCell, TableHead, TableHeader, TableRow } from '../../ui/table';
 import { Time } from '../../ui/time';
@@ -20,7 +21,6 @@ import {
   useSiteEnrollment,
 } from './api';
 import type { EnrollmentToken, EnrollmentTokenStatus, SiteRef } from './api';
-import { CopyCommand } from './copy-command';
 import { CreateTokenDialog } from './create-token-dialog';
 
 /**

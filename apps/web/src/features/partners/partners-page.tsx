@@ -8,7 +8,7 @@ import { useDocumentTitle } from '../../app/use-document-title';
 import { Button } from '../../ui/button';
 import { Card } from '../../ui/card';
 import { ConfirmDialog } from '../../ui/confirm-dialog';
-import { DataTable } from '../../ui/data-table';
+import { cursorListProps, DataTable } from '../../ui/data-table';
 import type { Column } from '../../ui/data-table';
 import { DeletedBadge } from '../../ui/deleted-badge';
 import { EmptyState } from '../../ui/empty-state';
@@ -173,14 +173,8 @@ export function PartnersPage() {
           rowClassName={(p) => (p.deleted_at ? 'bg-muted/40' : undefined)}
           sort={params.sort}
           onSortChange={(sort) => setSearch({ sort })}
-          status={list.status}
-          error={list.error}
-          onRetry={() => void list.refetch()}
+          {...cursorListProps(list)}
           total={total}
-          hasNextPage={list.hasNextPage}
-          isFetchingNextPage={list.isFetchingNextPage}
-          onLoadMore={() => void list.fetchNextPage()}
-          isRefreshing={list.isPlaceholderData}
           empty={
             filtered ? (
               <EmptyState

@@ -7,7 +7,7 @@ import type { ListSearch } from '../../api/list';
 import { Button } from '../../ui/button';
 import { Card, CardHeader, CardTitle } from '../../ui/card';
 import { ConfirmDialog } from '../../ui/confirm-dialog';
-import { DataTable } from '../../ui/data-table';
+import { cursorListProps, DataTable } from '../../ui/data-table';
 import type { Column } from '../../ui/data-table';
 import { DeletedBadge } from '../../ui/deleted-badge';
 import { EmptyState } from '../../ui/empty-state';
@@ -156,14 +156,8 @@ export function SitesSection({ partnerId, organizationId, organizationName, sear
         rowClassName={(s) => (s.deleted_at ? 'bg-muted/40' : undefined)}
         sort={params.sort}
         onSortChange={(sort) => onSearchChange({ sort })}
-        status={list.status}
-        error={list.error}
-        onRetry={() => void list.refetch()}
+        {...cursorListProps(list)}
         total={total}
-        hasNextPage={list.hasNextPage}
-        isFetchingNextPage={list.isFetchingNextPage}
-        onLoadMore={() => void list.fetchNextPage()}
-        isRefreshing={list.isPlaceholderData}
         empty={
           filtered ? (
             <EmptyState
