@@ -18,6 +18,7 @@ import {
   type ServerFrame,
   type Status,
 } from '@cloudrmm/protocol';
+import fs from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -384,6 +385,12 @@ describe('devices', () => {
     await expect.poll(() => page.getByRole('row').count()).toBe(2);
     expect(await row('db-02').count()).toBe(1);
     await screenshot(page, 'devices-03-search-ip');
+    // The export takes the list's filters: only db-02.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export CSV' }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^devices-\d{4}-\d{2}-\d{2}\.csv$/);
+    const csv = (await fs.readFile((await download.path())!, 'utf8')).trim().split('\r\n');
+    expect(csv).toHaveLength(2);
+    expect(csv[1]).toMatch(/^"db-02","online","Contoso Ltd","Head Office",/);
   });
 
   it('opens the device page with its cards', async () => {

@@ -10,7 +10,7 @@ const SESSION_ENDED = 4001;
  * Keeps the live socket to the server open while the dashboard is. When the
  * server closes it because the session was revoked, expired or the user was
  * suspended, the session is cleared and the layout sends the user to sign in.
- * Other drops reconnect with jittered backoff and re-check the session.
+ * Other drops re-check the session, then reconnect with jittered backoff.
  */
 export function useLiveSocket(): void {
   const queryClient = useQueryClient();
@@ -43,10 +43,16 @@ export function useLiveSocket(): void {
           queryClient.setQueryData(sessionQueryOptions.queryKey, null);
           return;
         }
-        void queryClient.invalidateQueries({ queryKey: sessionQueryOptions.queryKey });
         const delay = Math.min(30_000, 1_000 * 2 ** attempt++) * (0.5 + Math.random() / 2);
-        timer = setTimeout(open, delay);
+        timer = setTimeout(() => void reconnect(), delay);
       };
+    };
+    // Only with a live session: a socket opened without one is refused (and the browser logs it).
+    // If the session check itself fails (the server is restarting), try the socket anyway.
+    const reconnect = async () => {
+      const session = await queryClient.fetchQuery({ ...sessionQueryOptions, staleTime: 0 }).catch(() => undefined);
+      if (stopped || session === null) return;
+      open();
     };
     open();
     return () => {

@@ -7,6 +7,7 @@ import { paginateBy, type Page, type SortOrder } from '../../platform/http/pagin
 import type {
   DeviceCounts,
   DeviceDetail,
+  DeviceExportQuery,
   DeviceQuery,
   DeviceSummary,
   Software,
@@ -111,17 +112,37 @@ const SORTS: Record<
   status: { expr: sql`(case when d.online then 0 else 1 end)`, type: 'int', valueOf: (r) => (r.online ? 0 : 1) },
 };
 
+/** The devices the list shows for these filters. */
+function filtered(tx: Tx, visibility: Visibility | null, query: DeviceExportQuery): Filterable {
+  let q = scoped(deviceBase(tx), visibility, query);
+  if (query.status) q = q.where('d.online', '=', query.status === 'online');
+  if (query.platform) q = q.where('d.platform', '=', query.platform);
+  if (query.low_disk !== undefined) q = q.where(query.low_disk ? lowDisk : sql<boolean>`not ${lowDisk}`);
+  if (query.q) q = q.where(sql<boolean>`d.search_text like ${'%' + escapeLike(query.q.toLowerCase()) + '%'}`);
+  return q;
+}
+
+function sortOf(query: DeviceExportQuery) {
+  const sortParam = query.sort ?? 'hostname';
+  return { ...SORTS[sortParam.replace(/^-/, '')]!, descending: sortParam.startsWith('-') };
+}
+
 export const devicesRepo = {
   list(tx: Tx, visibility: Visibility | null, query: DeviceQuery): Promise<Page<DeviceSummary>> {
-    let q = scoped(deviceBase(tx), visibility, query);
-    if (query.status) q = q.where('d.online', '=', query.status === 'online');
-    if (query.platform) q = q.where('d.platform', '=', query.platform);
-    if (query.low_disk !== undefined) q = q.where(query.low_disk ? lowDisk : sql<boolean>`not ${lowDisk}`);
-    if (query.q) q = q.where(sql<boolean>`d.search_text like ${'%' + escapeLike(query.q.toLowerCase()) + '%'}`);
-    const sortParam = query.sort ?? 'hostname';
-    const descending = sortParam.startsWith('-');
-    const sort = SORTS[sortParam.replace(/^-/, '')]!;
-    return paginateBy(q.select(summaryColumns), 'd.id', { ...sort, descending }, query) as Promise<Page<DeviceSummary>>;
+    const q = filtered(tx, visibility, query);
+    return paginateBy(q.select(summaryColumns), 'd.id', sortOf(query), query) as Promise<Page<DeviceSummary>>;
+  },
+
+  /** Every device the list shows, in its order, up to `max` (for the CSV export). */
+  exportRows(tx: Tx, visibility: Visibility | null, query: DeviceExportQuery, max: number): Promise<DeviceSummary[]> {
+    const sort = sortOf(query);
+    const direction = sort.descending ? 'desc' : 'asc';
+    return filtered(tx, visibility, query)
+      .select(summaryColumns)
+      .orderBy(sql`${sort.expr} ${sql.raw(direction)}`)
+      .orderBy('d.id', direction)
+      .limit(max)
+      .execute() as Promise<DeviceSummary[]>;
   },
 
   async counts(tx: Tx, visibility: Visibility | null, filters: SummaryQuery): Promise<DeviceCounts> {
@@ -280,24 +301,17 @@ export const softwareRepo = {
   /** Replaces a device's software list with the one in its new inventory. */
   async replace(tx: Tx, tenantId: string, deviceId: string, software: SoftwareItem[]): Promise<void> {
     await tx.deleteFrom('device_software').where('device_id', '=', deviceId).execute();
-    // Eight parameters a row; Postgres takes at most 65,535 a statement.
-    for (let i = 0; i < software.length; i += 2_000) {
-      await tx
-        .insertInto('device_software')
-        .values(
-          software.slice(i, i + 2_000).map((s) => ({
-            tenant_id: tenantId,
-            device_id: deviceId,
-            name: s.name,
-            version: s.version ?? null,
-            publisher: s.publisher ?? null,
-            source: s.source,
-            installed_at: s.installed_at ?? null,
-            size_bytes: s.size_bytes ?? null,
-          })),
-        )
-        .execute();
-    }
+    if (software.length === 0) return;
+    // One statement with one array a column, whatever the size of the list: a
+    // VALUES list would take eight parameters a row, and Postgres parses each.
+    const column = <T>(pick: (s: SoftwareItem) => T) => software.map(pick);
+    await sql`insert into device_software (tenant_id, device_id, name, version, publisher, source, installed_at, size_bytes)
+      select ${tenantId}::uuid, ${deviceId}::uuid, s.*
+        from unnest(${column((s) => s.name)}::text[], ${column((s) => s.version ?? null)}::text[],
+                    ${column((s) => s.publisher ?? null)}::text[], ${column((s) => s.source)}::text[],
+                    ${column((s) => s.installed_at ?? null)}::text[], ${column((s) => s.size_bytes ?? null)}::bigint[]) as s`.execute(
+      tx,
+    );
   },
 };
 
@@ -335,17 +349,25 @@ function searchText(parts: {
 const textArray = (values: string[]) => sql<string[]>`${values}::text[]`;
 
 export const agentDataRepo = {
-  inventoryHash: async (tx: Tx, deviceId: string) =>
-    (await tx.selectFrom('devices').select('inventory_hash').where('id', '=', deviceId).executeTakeFirst())?.inventory_hash ??
-    null,
+  /**
+   * Locks these device rows in id order. Every statement that writes many
+   * device rows at once (connects, disconnects, statuses, last-seen) takes its
+   * locks this way first: two of them running together then wait for each
+   * other instead of deadlocking on rows locked in different orders.
+   */
+  async lockInOrder(tx: Tx, deviceIds: string[]): Promise<void> {
+    if (deviceIds.length < 2) return;
+    await sql`select 1 from devices where id = any(${deviceIds}::uuid[]) order by id for no key update`.execute(tx);
+  },
 
-  async storeInventory(tx: Tx, tenantId: string, deviceId: string, hash: string, inventory: Inventory): Promise<void> {
+  /** Stores a new inventory snapshot; false (nothing written) when the device already has this one. */
+  async storeInventory(tx: Tx, tenantId: string, deviceId: string, hash: string, inventory: Inventory): Promise<boolean> {
     const ips = unique(inventory.network.flatMap((n) => [...n.ipv4, ...n.ipv6]).filter((ip) => !isLoopback(ip)));
     const macs = unique(
       inventory.network.map((n) => (n.mac ?? '').toLowerCase()).filter((m) => m !== '' && !/^(00[:-]){5}00$/.test(m)),
     );
     const os = inventory.os;
-    await tx
+    const updated = await tx
       .updateTable('devices')
       .set({
         inventory: JSON.stringify(inventory),
@@ -369,30 +391,38 @@ export const agentDataRepo = {
         }),
       })
       .where('id', '=', deviceId)
-      .execute();
+      // Unchanged content: nothing to rewrite. Checked under the row lock, so of two
+      // copies of one snapshot arriving at once only the first one writes.
+      .where(sql<boolean>`inventory_hash is distinct from ${hash}`)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 0) return false;
     await softwareRepo.replace(tx, tenantId, deviceId, inventory.software);
+    return true;
   },
 
-  storeStatus: (tx: Tx, deviceId: string, status: Status) => {
-    const users = unique(status.logged_in_users.map((u) => u.user).filter(Boolean));
-    return tx
-      .updateTable('devices')
-      .set({
-        status: JSON.stringify(status),
-        status_at: sql`now()`,
-        logged_in_users: textArray(users),
-        search_text: searchText({
-          hostname: sql.ref('hostname'),
-          osName: sql.ref('os_name'),
-          osVersion: sql.ref('os_version'),
-          agentVersion: sql.ref('agent_version'),
-          ips: sql.ref('ip_addresses'),
-          macs: sql.ref('mac_addresses'),
-          users: textArray(users),
-        }),
-      })
-      .where('id', '=', deviceId)
-      .execute();
+  /** The last status of many devices of one partner, in one statement (the last status of a device wins). */
+  async storeStatuses(tx: Tx, statuses: { deviceId: string; status: Status }[]): Promise<void> {
+    const last = new Map(statuses.map((s) => [s.deviceId, s.status]));
+    if (last.size === 0) return;
+    const ids = [...last.keys()];
+    const values = [...last.values()];
+    const users = values.map((status) => JSON.stringify(unique(status.logged_in_users.map((u) => u.user).filter(Boolean))));
+    const newUsers = sql<string[]>`array(select jsonb_array_elements_text(v.new_users))`;
+    await agentDataRepo.lockInOrder(tx, ids);
+    await sql`update devices d
+         set status = v.new_status, status_at = now(), logged_in_users = ${newUsers},
+             search_text = ${searchText({
+               hostname: sql.ref('d.hostname'),
+               osName: sql.ref('d.os_name'),
+               osVersion: sql.ref('d.os_version'),
+               agentVersion: sql.ref('d.agent_version'),
+               ips: sql.ref('d.ip_addresses'),
+               macs: sql.ref('d.mac_addresses'),
+               users: newUsers,
+             })}
+        from unnest(${ids}::uuid[], ${values.map((v) => JSON.stringify(v))}::jsonb[], ${users}::jsonb[])
+          as v(device_id, new_status, new_users)
+       where d.id = v.device_id`.execute(tx);
   },
 };
 

@@ -7,6 +7,7 @@ import {
   AgentSettings,
   DeviceCounts,
   DeviceDetail,
+  DeviceExportQuery,
   DeviceParams,
   DeviceQuery,
   DeviceSummary,
@@ -69,6 +70,30 @@ export async function devicesRoutes(root: FastifyInstance, service: DevicesServi
       },
     },
     (req) => service.counts(req.params.partnerId, req.principal!, req.query),
+  );
+  // Before ONE, so the router never reads "export" as a device id.
+  app.get(
+    `${LIST}/export`,
+    {
+      config: { permission: 'devices.view' },
+      schema: {
+        ...doc(
+          'exportDevices',
+          'devices.view',
+          'CSV of the devices the list shows (same filters and sort, at most 10,000 rows; spreadsheet formulas neutralised). Audited.',
+        ),
+        params: PartnerParams,
+        querystring: DeviceExportQuery,
+        response: { 200: Type.String(), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (req, reply) => {
+      const csv = await service.exportCsv(req.params.partnerId, req.principal!, req.query, actorOf(req));
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="devices-${new Date().toISOString().slice(0, 10)}.csv"`)
+        .send(csv);
+    },
   );
   app.get(
     ONE,

@@ -83,6 +83,10 @@ export const DeviceQuery = Type.Object(
 );
 export type DeviceQuery = Static<typeof DeviceQuery>;
 
+/** The list's filters and sort, without paging: the CSV holds every matching device. */
+export const DeviceExportQuery = Type.Omit(DeviceQuery, ['limit', 'cursor', 'include_total'], { additionalProperties: false });
+export type DeviceExportQuery = Static<typeof DeviceExportQuery>;
+
 export const SummaryQuery = Type.Object(ScopeFilters, { additionalProperties: false });
 export type SummaryQuery = Static<typeof SummaryQuery>;
 

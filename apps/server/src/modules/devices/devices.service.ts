@@ -3,12 +3,14 @@ import { audit, type Actor } from '../../platform/audit/audit.js';
 import { visibleWithin, type Principal, type Visibility } from '../../platform/auth/principal.js';
 import type { Tx } from '../../platform/db/database.js';
 import { CLOSE_REVOKED } from '../../platform/gateway/agent-link.js';
+import { toCsv } from '../../platform/http/csv.js';
 import { AppError, notFound, staleVersion } from '../../platform/http/errors.js';
 import type { ModuleContext } from '../../platform/modules/define.js';
 import { agentSettingsRepo, DEFAULT_AGENT_SETTINGS, devicesRepo, softwareRepo, type DeviceRow } from './devices.repository.js';
 import type {
   AgentSettings,
   DeviceDetail,
+  DeviceExportQuery,
   DeviceQuery,
   DiskUsageQuery,
   ProcessQuery,
@@ -20,6 +22,8 @@ import type {
 
 /** How long a live request (processes, disk usage) waits for the agent. */
 export const AGENT_REQUEST_TIMEOUT_MS = 15_000;
+/** The most rows one CSV export holds. */
+const EXPORT_MAX_ROWS = 10_000;
 
 /**
  * Devices as technicians see and manage them (DEV1-DEV3, DEV6, GW6). Reads
@@ -32,6 +36,53 @@ export class DevicesService {
   list(partnerId: string, principal: Principal, query: DeviceQuery) {
     const visibility = this.visibility(principal, partnerId, 'devices.view');
     return this.ctx.db.withTenant(partnerId, (tx) => devicesRepo.list(tx, visibility, query));
+  }
+
+  /** The list as CSV: same filters, sort and scope; agent-supplied text cannot become a formula (security.md 17). */
+  exportCsv(partnerId: string, principal: Principal, query: DeviceExportQuery, actor: Actor): Promise<string> {
+    const visibility = this.visibility(principal, partnerId, 'devices.view');
+    return this.ctx.db.withTenant(partnerId, async (tx) => {
+      const rows = await devicesRepo.exportRows(tx, visibility, query, EXPORT_MAX_ROWS);
+      await audit(tx, partnerId, actor, {
+        action: 'device.export',
+        targetType: 'device',
+        after: { rows: rows.length, ...query },
+      });
+      return toCsv(
+        [
+          'hostname',
+          'status',
+          'organization',
+          'site',
+          'platform',
+          'os_name',
+          'os_version',
+          'arch',
+          'ip_addresses',
+          'mac_addresses',
+          'logged_in_users',
+          'agent_version',
+          'last_seen_at',
+          'enrolled_at',
+        ],
+        rows.map((d) => [
+          d.hostname,
+          d.revoked ? 'revoked' : d.online ? 'online' : 'offline',
+          d.organization_name,
+          d.site_name,
+          d.platform,
+          d.os_name,
+          d.os_version,
+          d.arch,
+          d.ip_addresses.join('; '),
+          d.mac_addresses.join('; '),
+          d.logged_in_users.join('; '),
+          d.agent_version,
+          d.last_seen_at,
+          d.enrolled_at,
+        ]),
+      );
+    });
   }
 
   counts(partnerId: string, principal: Principal, query: SummaryQuery) {

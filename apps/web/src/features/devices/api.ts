@@ -1,5 +1,5 @@
 import { keepPreviousData, queryOptions, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, request } from '../../api/client';
+import { API_BASE, api, request } from '../../api/client';
 import type { Page, Query } from '../../api/client';
 import { PAGE_SIZE } from '../../api/list';
 
@@ -291,6 +291,15 @@ export const deviceKeys = {
 export const devicesPath = (partnerId: string) => `/partners/${encodeURIComponent(partnerId)}/devices`;
 export const devicePath = (partnerId: string, deviceId: string) => `${devicesPath(partnerId)}/${encodeURIComponent(deviceId)}`;
 const agentSettingsPath = (partnerId: string) => `/partners/${encodeURIComponent(partnerId)}/agent-settings`;
+
+/** The CSV of what the list shows: a plain link, so the browser downloads it with the session cookie. */
+export function devicesExportHref(partnerId: string, search: DevicesSearch): string {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(deviceListQuery(search))) {
+    if (value !== undefined && value !== null) query.set(key, String(value));
+  }
+  return `${API_BASE}${devicesPath(partnerId)}/export?${query.toString()}`;
+}
 
 /* ---------- Queries ---------- */
 

@@ -200,6 +200,31 @@ function MetricLink({
   });
 }
 
+/** A metric card's reading: the percentage, its bar, and a line of detail. */
+function MetricReading({
+  percent,
+  label,
+  detail,
+  stale,
+}: {
+  percent: number | null;
+  label: string;
+  detail: string;
+  /** " (when last seen)" for an offline device's last reading. */
+  stale: string;
+}) {
+  return (
+    <>
+      <span className="text-2xl font-semibold tabular-nums">{formatPercent(percent)}</span>
+      <UsageBar percent={percent} label={label} />
+      <span className="text-xs text-muted-foreground">
+        {detail}
+        {stale}
+      </span>
+    </>
+  );
+}
+
 function MetricCards({ partnerId, device }: { partnerId: string; device: Device }) {
   const id = device.id;
   const status = device.status;
@@ -210,6 +235,20 @@ function MetricCards({ partnerId, device }: { partnerId: string; device: Device 
   const cpu = status?.cpu_percent ?? device.cpu_percent;
   const fileSystems = status?.file_systems ?? [];
   const stale = status && !device.online ? ' (when last seen)' : '';
+  // The CPU and memory cards open the processes, sorted by what they show.
+  const processesBy =
+    (sort: 'cpu' | 'memory', label: string) =>
+    ({ className, children }: { className: string; children: ReactNode }) => (
+      <Link
+        to="/partners/$partnerId/devices/$deviceId/processes"
+        params={{ partnerId, deviceId: id }}
+        search={{ sort }}
+        className={className}
+        aria-label={label}
+      >
+        {children}
+      </Link>
+    );
 
   return (
     <div className="grid gap-4 md:grid-cols-3">
@@ -218,56 +257,40 @@ function MetricCards({ partnerId, device }: { partnerId: string; device: Device 
         icon={Cpu}
         title="CPU"
         action="Processes by CPU"
-        to={({ className, children }) => (
-          <Link
-            to="/partners/$partnerId/devices/$deviceId/processes"
-            params={{ partnerId, deviceId: id }}
-            search={{ sort: 'cpu' }}
-            className={className}
-            aria-label={`CPU ${formatPercent(cpu)}${stale}. Open the processes sorted by CPU`}
-          >
-            {children}
-          </Link>
-        )}
+        to={processesBy('cpu', `CPU ${formatPercent(cpu)}${stale}. Open the processes sorted by CPU`)}
       >
-        <span className="text-2xl font-semibold tabular-nums">{formatPercent(cpu)}</span>
-        <UsageBar percent={cpu} label="CPU in use" />
-        <span className="text-xs text-muted-foreground">
-          {status?.load_average && status.load_average.length > 0
-            ? `Load ${status.load_average.map((n) => n.toFixed(2)).join(' · ')}`
-            : device.inventory
-              ? `${device.inventory.cpu.cores} logical cores`
-              : 'No reading yet'}
-          {stale}
-        </span>
+        <MetricReading
+          percent={cpu}
+          label="CPU in use"
+          detail={
+            status?.load_average && status.load_average.length > 0
+              ? `Load ${status.load_average.map((n) => n.toFixed(2)).join(' · ')}`
+              : device.inventory
+                ? `${device.inventory.cpu.cores} logical cores`
+                : 'No reading yet'
+          }
+          stale={stale}
+        />
       </MetricLink>
       <MetricLink
         testId="memory-card"
         icon={MemoryStick}
         title="Memory"
         action="Processes by memory"
-        to={({ className, children }) => (
-          <Link
-            to="/partners/$partnerId/devices/$deviceId/processes"
-            params={{ partnerId, deviceId: id }}
-            search={{ sort: 'memory' }}
-            className={className}
-            aria-label={`Memory ${formatPercent(memoryPercent)} used${stale}. Open the processes sorted by memory`}
-          >
-            {children}
-          </Link>
-        )}
+        to={processesBy('memory', `Memory ${formatPercent(memoryPercent)} used${stale}. Open the processes sorted by memory`)}
       >
-        <span className="text-2xl font-semibold tabular-nums">{formatPercent(memoryPercent)}</span>
-        <UsageBar percent={memoryPercent} label="Memory in use" />
-        <span className="text-xs text-muted-foreground">
-          {usedMemory !== null && totalMemory
-            ? `${formatBytes(usedMemory)} of ${formatBytes(totalMemory)} used`
-            : totalMemory
-              ? `${formatBytes(totalMemory)} installed`
-              : 'No reading yet'}
-          {stale}
-        </span>
+        <MetricReading
+          percent={memoryPercent}
+          label="Memory in use"
+          detail={
+            usedMemory !== null && totalMemory
+              ? `${formatBytes(usedMemory)} of ${formatBytes(totalMemory)} used`
+              : totalMemory
+                ? `${formatBytes(totalMemory)} installed`
+                : 'No reading yet'
+          }
+          stale={stale}
+        />
       </MetricLink>
       <MetricLink
         testId="disk-card"
@@ -325,20 +348,28 @@ function SectionCard({ id, title, children, aside }: { id: string; title: string
   );
 }
 
+/** A card's aside for data the agent reported: "Status from 5 minutes ago"; nothing before the first report. */
+function reportedAt(what: string, at: string | null | undefined): ReactNode {
+  return at ? (
+    <>
+      {what} from <Time value={at} mode="relative" />
+    </>
+  ) : null;
+}
+
+/** A card's one line of text in place of its table (nothing reported, or nothing to list). */
+function CardNote({ children }: { children: ReactNode }) {
+  return (
+    <CardContent>
+      <p className="text-[13px] text-muted-foreground">{children}</p>
+    </CardContent>
+  );
+}
+
 function SystemCard({ device }: { device: Device }) {
   const os = device.inventory?.os;
   return (
-    <SectionCard
-      id="system"
-      title="System"
-      aside={
-        device.status_at ? (
-          <>
-            Status from <Time value={device.status_at} mode="relative" />
-          </>
-        ) : null
-      }
-    >
+    <SectionCard id="system" title="System" aside={reportedAt('Status', device.status_at)}>
       <CardContent className="py-4">
         <DescriptionList
           className="xl:grid-cols-2"
@@ -374,17 +405,7 @@ function HardwareCard({ device }: { device: Device }) {
   const cpu = inv?.cpu;
   const gpus = inv?.gpus ?? [];
   return (
-    <SectionCard
-      id="hardware"
-      title="Hardware"
-      aside={
-        device.inventory_at ? (
-          <>
-            Inventory from <Time value={device.inventory_at} mode="relative" />
-          </>
-        ) : null
-      }
-    >
+    <SectionCard id="hardware" title="Hardware" aside={reportedAt('Inventory', device.inventory_at)}>
       <CardContent className="py-4">
         {inv ? (
           <DescriptionList
@@ -469,9 +490,7 @@ function NetworkCard({ device }: { device: Device }) {
   return (
     <SectionCard id="network" title="Network" aside={device.remote_ip ? `Connects from ${device.remote_ip}` : null}>
       {interfaces.length === 0 ? (
-        <CardContent>
-          <p className="text-[13px] text-muted-foreground">No network interfaces reported.</p>
-        </CardContent>
+        <CardNote>No network interfaces reported.</CardNote>
       ) : (
         <Table className="table-fixed">
           <TableCaption>Network interfaces</TableCaption>
@@ -527,11 +546,7 @@ function UsersCard({ device }: { device: Device }) {
   return (
     <SectionCard id="users" title="Logged-in users">
       {users.length === 0 ? (
-        <CardContent>
-          <p className="text-[13px] text-muted-foreground">
-            {device.status ? 'Nobody is signed in.' : 'The agent has not reported yet.'}
-          </p>
-        </CardContent>
+        <CardNote>{device.status ? 'Nobody is signed in.' : 'The agent has not reported yet.'}</CardNote>
       ) : (
         <Table className="table-fixed">
           <TableCaption>Logged-in users</TableCaption>
@@ -575,13 +590,11 @@ function TemperaturesCard({ device }: { device: Device }) {
   return (
     <SectionCard id="temperatures" title="Temperatures" aside={source ? `Source: ${source}` : null}>
       {temps.length === 0 ? (
-        <CardContent>
-          <p className="text-[13px] text-muted-foreground">
-            {device.status
-              ? 'No temperature sensors could be read on this device (common on virtual machines).'
-              : 'The agent has not reported yet.'}
-          </p>
-        </CardContent>
+        <CardNote>
+          {device.status
+            ? 'No temperature sensors could be read on this device (common on virtual machines).'
+            : 'The agent has not reported yet.'}
+        </CardNote>
       ) : (
         <Table className="table-fixed">
           <TableCaption>Temperatures</TableCaption>

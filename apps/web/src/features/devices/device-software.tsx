@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { Badge } from '../../ui/badge';
 import { Button } from '../../ui/button';
 import { Card, CardHeader, CardTitle } from '../../ui/card';
-import { DataTable } from '../../ui/data-table';
+import { cursorListProps, DataTable } from '../../ui/data-table';
 import type { Column } from '../../ui/data-table';
 import { EmptyState } from '../../ui/empty-state';
 import { plural } from '../../ui/format';
@@ -100,14 +100,8 @@ export function DeviceSoftwareSection({ partnerId, deviceId }: { partnerId: stri
         sort={sort}
         nextSort={nextSoftwareSort}
         onSortChange={setSort}
-        status={list.status}
-        error={list.error}
-        onRetry={() => void list.refetch()}
+        {...cursorListProps(list)}
         total={total}
-        hasNextPage={list.hasNextPage}
-        isFetchingNextPage={list.isFetchingNextPage}
-        onLoadMore={() => void list.fetchNextPage()}
-        isRefreshing={list.isPlaceholderData}
         empty={
           q ? (
             <EmptyState

@@ -1,12 +1,12 @@
 import { Link, getRouteApi } from '@tanstack/react-router';
-import { Monitor, SearchX, Settings, X } from 'lucide-react';
+import { Download, Monitor, SearchX, Settings, X } from 'lucide-react';
 import { useId, useState } from 'react';
 import type { ReactNode } from 'react';
 import { flattenPages } from '../../api/list';
 import { useDocumentTitle } from '../../app/use-document-title';
 import { Button } from '../../ui/button';
 import { Card } from '../../ui/card';
-import { DataTable } from '../../ui/data-table';
+import { cursorListProps, DataTable } from '../../ui/data-table';
 import type { Column } from '../../ui/data-table';
 import { EmptyState } from '../../ui/empty-state';
 import { CheckboxToggle, ListToolbar, SearchInput } from '../../ui/list-toolbar';
@@ -20,7 +20,14 @@ import { useOrganizationList } from '../organizations/api';
 import { usePartnerSummary } from '../partners/use-partner-name';
 import { useSiteList } from '../sites/api';
 import { AgentSettingsDialog } from './agent-settings';
-import { DEFAULT_DEVICE_SORT, nextDeviceSort, useDeviceList, useDevicesSummary, validateDevicesSearch } from './api';
+import {
+  DEFAULT_DEVICE_SORT,
+  devicesExportHref,
+  nextDeviceSort,
+  useDeviceList,
+  useDevicesSummary,
+  validateDevicesSearch,
+} from './api';
 import type { DeviceSort, DeviceSortField, DeviceSummary, DevicesSearch } from './api';
 import { DeviceStatusBadge, PLATFORM_LABELS, PercentCell, platformLabel } from './device-bits';
 import { useDeviceLiveUpdates } from './live';
@@ -224,14 +231,28 @@ export function DevicesPage() {
       <Card>
         <ListToolbar
           actions={
-            filtered ? (
-              <Button asChild size="sm" variant="subtle">
-                <Link to="/partners/$partnerId/devices" params={{ partnerId }} search={search.sort ? { sort: search.sort } : {}}>
-                  <X aria-hidden="true" />
-                  Clear filters
-                </Link>
-              </Button>
-            ) : null
+            <>
+              {filtered ? (
+                <Button asChild size="sm" variant="subtle">
+                  <Link
+                    to="/partners/$partnerId/devices"
+                    params={{ partnerId }}
+                    search={search.sort ? { sort: search.sort } : {}}
+                  >
+                    <X aria-hidden="true" />
+                    Clear filters
+                  </Link>
+                </Button>
+              ) : null}
+              {items.length > 0 ? (
+                <Button asChild size="sm">
+                  <a href={devicesExportHref(partnerId, search)} download>
+                    <Download aria-hidden="true" />
+                    Export CSV
+                  </a>
+                </Button>
+              ) : null}
+            </>
           }
         >
           {/* Labels are read out; the options say what each filter is ("All sites"). */}
@@ -335,14 +356,8 @@ export function DevicesPage() {
           sort={sort}
           nextSort={nextDeviceSort}
           onSortChange={(next) => setSearch({ sort: next })}
-          status={list.status}
-          error={list.error}
-          onRetry={() => void list.refetch()}
+          {...cursorListProps(list)}
           total={total}
-          hasNextPage={list.hasNextPage}
-          isFetchingNextPage={list.isFetchingNextPage}
-          onLoadMore={() => void list.fetchNextPage()}
-          isRefreshing={list.isPlaceholderData}
           empty={
             filtered ? (
               <EmptyState
