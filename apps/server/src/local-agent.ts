@@ -7,6 +7,9 @@ import type { Logger } from 'pino';
 /** Where the local agent keeps its state, inside the server's data directory. */
 export const LOCAL_AGENT_DIR = 'local-agent';
 const RESTART_DELAY_MS = 5_000;
+/** An agent that keeps dying within this long of starting is broken, not unlucky: stop restarting it. */
+const QUICK_EXIT_MS = 30_000;
+const MAX_QUICK_EXITS = 5;
 
 export interface LocalAgent {
   stop: () => Promise<void>;
@@ -27,7 +30,10 @@ export async function startLocalAgent(opts: {
   log: Logger;
   /** A one-time enrollment token for the local machine, or null when there is nowhere to enroll it. */
   issueToken: () => Promise<string | null>;
+  /** How long to wait before restarting an agent that stopped (tests shorten it). */
+  restartDelayMs?: number;
 }): Promise<LocalAgent | null> {
+  const restartDelayMs = opts.restartDelayMs ?? RESTART_DELAY_MS;
   const log = opts.log.child({ component: 'local-agent' });
   if (!existsSync(opts.bundle)) {
     log.warn(`the local agent was not started: ${opts.bundle} is missing (npm run build -w @cloudrmm/agent)`);
@@ -36,7 +42,8 @@ export async function startLocalAgent(opts: {
   const dir = path.join(opts.dataDir, LOCAL_AGENT_DIR);
   const env = { ...process.env, CLOUDRMM_AGENT_DIR: dir };
 
-  if (!existsSync(path.join(dir, 'enrollment.json'))) {
+  // The agent's own test of "enrolled" (apps/agent/src/state/credential.ts): its credential file exists.
+  if (!existsSync(path.join(dir, 'credential.enc'))) {
     const token = await opts.issueToken();
     if (!token) {
       log.info('the local agent was not enrolled: there is no partner site for it (enroll it from a site’s install page)');
@@ -59,7 +66,9 @@ export async function startLocalAgent(opts: {
   let child: ChildProcess | null = null;
   let stopping = false;
   let restartTimer: NodeJS.Timeout | null = null;
+  let quickExits = 0;
   const run = () => {
+    const startedAt = Date.now();
     const proc = spawn(process.execPath, [opts.bundle, 'run', '--dev'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     child = proc;
     let pending = '';
@@ -73,8 +82,16 @@ export async function startLocalAgent(opts: {
     proc.once('exit', (code, signal) => {
       child = null;
       if (stopping) return;
-      log.warn({ code, signal }, `the local agent stopped unexpectedly; restarting it in ${RESTART_DELAY_MS / 1000} s`);
-      restartTimer = setTimeout(run, RESTART_DELAY_MS);
+      quickExits = Date.now() - startedAt < QUICK_EXIT_MS ? quickExits + 1 : 0;
+      if (quickExits >= MAX_QUICK_EXITS) {
+        log.warn(
+          { code, signal },
+          `the local agent exited ${MAX_QUICK_EXITS} times in a row right after starting; not restarting it (run it by hand to see why: CLOUDRMM_AGENT_DIR=${dir} node ${opts.bundle} run --dev)`,
+        );
+        return;
+      }
+      log.warn({ code, signal }, `the local agent stopped unexpectedly; restarting it in ${restartDelayMs / 1000} s`);
+      restartTimer = setTimeout(run, restartDelayMs);
       restartTimer.unref();
     });
   };

@@ -22,7 +22,7 @@ export function AppLayout() {
   const router = useRouter();
   const session = useQuery(sessionQueryOptions);
   const signedOut = session.data === null;
-  useLiveSocket();
+  useLiveSocket(session.data?.user.id ?? null);
 
   // The session ended while a page was open (expired, revoked, signed out in
   // another tab): go to sign-in once, remembering where we were.

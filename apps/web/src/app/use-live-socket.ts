@@ -7,14 +7,16 @@ import { LIVE_RECONNECTED, parseLiveMessage, publishLive } from './live-events';
 const SESSION_ENDED = 4001;
 
 /**
- * Keeps the live socket to the server open while the dashboard is. When the
+ * Keeps the live socket to the server open while the dashboard is signed in. When the
  * server closes it because the session was revoked, expired or the user was
  * suspended, the session is cleared and the layout sends the user to sign in.
  * Other drops re-check the session, then reconnect with jittered backoff.
  */
-export function useLiveSocket(): void {
+export function useLiveSocket(userId: string | null): void {
   const queryClient = useQueryClient();
   useEffect(() => {
+    // No session yet (or any more): a socket now would only be refused.
+    if (!userId) return;
     let socket: WebSocket | null = null;
     let stopped = false;
     let attempt = 0;
@@ -60,5 +62,5 @@ export function useLiveSocket(): void {
       clearTimeout(timer);
       socket?.close();
     };
-  }, [queryClient]);
+  }, [queryClient, userId]);
 }
