@@ -2,9 +2,8 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { errorMessage } from '../../api/client';
 import { Dialog } from '../../ui/dialog';
-import { Field } from '../../ui/field';
 import { FormDialogContent, formErrors } from '../../ui/form-dialog';
-import { Input, Textarea } from '../../ui/input';
+import { NameDescriptionFields } from '../../ui/name-description-fields';
 import { useToast } from '../../ui/toast';
 import { organizationQueryOptions, useCreateOrganization, useUpdateOrganization } from './api';
 import type { Organization } from './api';
@@ -106,30 +105,17 @@ function OrganizationForm({
       onSubmit={submit}
       onCancel={onDone}
     >
-      <Field id="organization-name" label="Name" error={nameError ?? errors.fieldErrors.name}>
-        {(control) => (
-          <Input
-            {...control}
-            autoFocus
-            autoComplete="off"
-            value={name}
-            maxLength={200}
-            onChange={(e) => setName(e.target.value)}
-            placeholder="e.g. Contoso Ltd"
-          />
-        )}
-      </Field>
-      <Field id="organization-description" label="Description" optional error={errors.fieldErrors.description}>
-        {(control) => (
-          <Textarea
-            {...control}
-            value={description}
-            maxLength={2000}
-            onChange={(e) => setDescription(e.target.value)}
-            placeholder="Contract, contacts, anything a technician should know"
-          />
-        )}
-      </Field>
+      <NameDescriptionFields
+        idPrefix="organization"
+        name={name}
+        onNameChange={setName}
+        nameError={nameError ?? errors.fieldErrors.name}
+        namePlaceholder="e.g. Contoso Ltd"
+        description={description}
+        onDescriptionChange={setDescription}
+        descriptionError={errors.fieldErrors.description}
+        descriptionPlaceholder="Contract, contacts, anything a technician should know"
+      />
     </FormDialogContent>
   );
 }

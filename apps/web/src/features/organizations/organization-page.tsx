@@ -1,18 +1,16 @@
 import { Link, getRouteApi, useNavigate } from '@tanstack/react-router';
-import { ArrowLeft, Pencil, RotateCcw, Trash2 } from 'lucide-react';
+import { ArrowLeft } from 'lucide-react';
 import { useState } from 'react';
 import { errorMessage } from '../../api/client';
 import { validateListSearch } from '../../api/list';
 import type { ListSearch } from '../../api/list';
 import { useDocumentTitle } from '../../app/use-document-title';
-import { Alert } from '../../ui/alert';
 import { Button } from '../../ui/button';
-import { Card, CardContent, CardHeader, CardTitle } from '../../ui/card';
 import { ConfirmDialog } from '../../ui/confirm-dialog';
 import { CopyValue } from '../../ui/copy-button';
 import { DeletedBadge } from '../../ui/deleted-badge';
-import { DescriptionList } from '../../ui/description-list';
-import { formatDateTime, plural } from '../../ui/format';
+import { DeletedAlert, descriptionItem, DetailsCard, EditDeleteActions } from '../../ui/detail-page';
+import { plural } from '../../ui/format';
 import { LoadErrorState } from '../../ui/load-error-state';
 import { PageHeader } from '../../ui/page-header';
 import { Skeleton } from '../../ui/skeleton';
@@ -81,63 +79,34 @@ export function OrganizationPage() {
         }
         actions={
           organization && canManage && !deleted ? (
-            <>
-              <Button onClick={() => setDialog('edit')}>
-                <Pencil aria-hidden="true" />
-                Edit
-              </Button>
-              <Button variant="destructive-ghost" onClick={() => setDialog('delete')}>
-                <Trash2 aria-hidden="true" />
-                Delete
-              </Button>
-            </>
+            <EditDeleteActions onEdit={() => setDialog('edit')} onDelete={() => setDialog('delete')} />
           ) : null
         }
       />
 
       {organization?.deleted_at ? (
-        <Alert
-          tone="warning"
-          title={`This organization was deleted ${formatDateTime(organization.deleted_at)}`}
-          action={
-            canManage ? (
-              <Button
-                size="sm"
-                loading={restoreOrganization.isPending}
-                onClick={() =>
-                  restoreOrganization.mutate(organization, {
-                    onSuccess: () => toast({ title: `Organization “${organization.name}” restored` }),
-                    onError: (error) => toast({ tone: 'error', title: 'Could not restore', description: errorMessage(error) }),
-                  })
-                }
-              >
-                {restoreOrganization.isPending ? null : <RotateCcw aria-hidden="true" />}
-                Restore
-              </Button>
-            ) : null
+        <DeletedAlert
+          thing="organization"
+          deletedAt={organization.deleted_at}
+          canRestore={canManage}
+          restoring={restoreOrganization.isPending}
+          onRestore={() =>
+            restoreOrganization.mutate(organization, {
+              onSuccess: () => toast({ title: `Organization “${organization.name}” restored` }),
+              onError: (error) => toast({ tone: 'error', title: 'Could not restore', description: errorMessage(error) }),
+            })
           }
         >
           Restore it to manage its sites again.
-        </Alert>
+        </DeletedAlert>
       ) : null}
 
-      <Card aria-labelledby="organization-details-heading">
-        <CardHeader>
-          <CardTitle id="organization-details-heading">Details</CardTitle>
-        </CardHeader>
-        <CardContent className="py-4">
-          {organization ? (
-            <DescriptionList
-              items={[
-                {
-                  label: 'Description',
-                  wide: true,
-                  value: organization.description ? (
-                    <p className="whitespace-pre-wrap">{organization.description}</p>
-                  ) : (
-                    <span className="text-muted-foreground">No description</span>
-                  ),
-                },
+      <DetailsCard
+        thing="organization"
+        items={
+          organization
+            ? [
+                descriptionItem(organization.description),
                 {
                   label: 'Sites',
                   value: deleted ? (
@@ -151,19 +120,10 @@ export function OrganizationPage() {
                 { label: 'Created', value: <Time value={organization.created_at} mode="datetime" /> },
                 { label: 'Updated', value: <Time value={organization.updated_at} mode="datetime" /> },
                 { label: 'Organization ID', value: <CopyValue value={organization.id} label="organization ID" /> },
-              ]}
-            />
-          ) : (
-            <div className="grid gap-3" aria-busy="true">
-              <Skeleton className="h-4 w-2/3" />
-              <Skeleton className="h-4 w-1/3" />
-              <span className="sr-only" role="status">
-                Loading organization…
-              </span>
-            </div>
-          )}
-        </CardContent>
-      </Card>
+              ]
+            : null
+        }
+      />
 
       {deleted ? null : <DevicesHealthCard partnerId={partnerId} organizationId={organizationId} />}
 

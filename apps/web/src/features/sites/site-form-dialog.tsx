@@ -4,7 +4,8 @@ import { errorMessage } from '../../api/client';
 import { Dialog } from '../../ui/dialog';
 import { Field } from '../../ui/field';
 import { FormDialogContent, formErrors } from '../../ui/form-dialog';
-import { Input, Textarea } from '../../ui/input';
+import { Input } from '../../ui/input';
+import { NameDescriptionFields } from '../../ui/name-description-fields';
 import { useToast } from '../../ui/toast';
 import { siteQueryOptions, useCreateSite, useUpdateSite } from './api';
 import type { Site } from './api';
@@ -118,30 +119,17 @@ function SiteForm({
       onSubmit={submit}
       onCancel={onDone}
     >
-      <Field id="site-name" label="Name" error={localErrors.name ?? errors.fieldErrors.name}>
-        {(control) => (
-          <Input
-            {...control}
-            autoFocus
-            autoComplete="off"
-            value={name}
-            maxLength={200}
-            onChange={(e) => setName(e.target.value)}
-            placeholder="e.g. London office"
-          />
-        )}
-      </Field>
-      <Field id="site-description" label="Description" optional error={errors.fieldErrors.description}>
-        {(control) => (
-          <Textarea
-            {...control}
-            value={description}
-            maxLength={2000}
-            onChange={(e) => setDescription(e.target.value)}
-            placeholder="Address, network notes, on-site contact"
-          />
-        )}
-      </Field>
+      <NameDescriptionFields
+        idPrefix="site"
+        name={name}
+        onNameChange={setName}
+        nameError={localErrors.name ?? errors.fieldErrors.name}
+        namePlaceholder="e.g. London office"
+        description={description}
+        onDescriptionChange={setDescription}
+        descriptionError={errors.fieldErrors.description}
+        descriptionPlaceholder="Address, network notes, on-site contact"
+      />
       <Field
         id="site-timezone"
         label="Timezone"

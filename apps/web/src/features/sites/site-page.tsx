@@ -1,16 +1,13 @@
 import { Link, getRouteApi, useNavigate } from '@tanstack/react-router';
-import { ArrowLeft, Pencil, RotateCcw, Trash2 } from 'lucide-react';
+import { ArrowLeft } from 'lucide-react';
 import { useState } from 'react';
 import { errorMessage } from '../../api/client';
 import { useDocumentTitle } from '../../app/use-document-title';
-import { Alert } from '../../ui/alert';
 import { Button } from '../../ui/button';
-import { Card, CardContent, CardHeader, CardTitle } from '../../ui/card';
 import { ConfirmDialog } from '../../ui/confirm-dialog';
 import { CopyValue } from '../../ui/copy-button';
 import { DeletedBadge } from '../../ui/deleted-badge';
-import { DescriptionList } from '../../ui/description-list';
-import { formatDateTime } from '../../ui/format';
+import { DeletedAlert, descriptionItem, DetailsCard, EditDeleteActions } from '../../ui/detail-page';
 import { LoadErrorState } from '../../ui/load-error-state';
 import { PageHeader } from '../../ui/page-header';
 import { Skeleton } from '../../ui/skeleton';
@@ -81,54 +78,33 @@ export function SitePage() {
         }
         actions={
           site && canManage && !deleted ? (
-            <>
-              <Button onClick={() => setDialog('edit')}>
-                <Pencil aria-hidden="true" />
-                Edit
-              </Button>
-              <Button variant="destructive-ghost" onClick={() => setDialog('delete')}>
-                <Trash2 aria-hidden="true" />
-                Delete
-              </Button>
-            </>
+            <EditDeleteActions onEdit={() => setDialog('edit')} onDelete={() => setDialog('delete')} />
           ) : null
         }
       />
 
       {site?.deleted_at ? (
-        <Alert
-          tone="warning"
-          title={`This site was deleted ${formatDateTime(site.deleted_at)}`}
-          action={
-            canManage ? (
-              <Button
-                size="sm"
-                loading={restoreSite.isPending}
-                onClick={() =>
-                  restoreSite.mutate(site, {
-                    onSuccess: () => toast({ title: `Site “${site.name}” restored` }),
-                    onError: (error) => toast({ tone: 'error', title: 'Could not restore', description: errorMessage(error) }),
-                  })
-                }
-              >
-                {restoreSite.isPending ? null : <RotateCcw aria-hidden="true" />}
-                Restore
-              </Button>
-            ) : null
+        <DeletedAlert
+          thing="site"
+          deletedAt={site.deleted_at}
+          canRestore={canManage}
+          restoring={restoreSite.isPending}
+          onRestore={() =>
+            restoreSite.mutate(site, {
+              onSuccess: () => toast({ title: `Site “${site.name}” restored` }),
+              onError: (error) => toast({ tone: 'error', title: 'Could not restore', description: errorMessage(error) }),
+            })
           }
         >
           It is hidden from the organization’s site list until restored.
-        </Alert>
+        </DeletedAlert>
       ) : null}
 
-      <Card aria-labelledby="site-details-heading">
-        <CardHeader>
-          <CardTitle id="site-details-heading">Details</CardTitle>
-        </CardHeader>
-        <CardContent className="py-4">
-          {site ? (
-            <DescriptionList
-              items={[
+      <DetailsCard
+        thing="site"
+        items={
+          site
+            ? [
                 { label: 'Name', value: site.name },
                 {
                   label: 'Timezone',
@@ -145,29 +121,12 @@ export function SitePage() {
                 },
                 { label: 'Created', value: <Time value={site.created_at} mode="datetime" /> },
                 { label: 'Updated', value: <Time value={site.updated_at} mode="datetime" /> },
-                {
-                  label: 'Description',
-                  wide: true,
-                  value: site.description ? (
-                    <p className="whitespace-pre-wrap">{site.description}</p>
-                  ) : (
-                    <span className="text-muted-foreground">No description</span>
-                  ),
-                },
+                descriptionItem(site.description),
                 { label: 'Site ID', value: <CopyValue value={site.id} label="site ID" /> },
-              ]}
-            />
-          ) : (
-            <div className="grid gap-3" aria-busy="true">
-              <Skeleton className="h-4 w-2/3" />
-              <Skeleton className="h-4 w-1/3" />
-              <span className="sr-only" role="status">
-                Loading site…
-              </span>
-            </div>
-          )}
-        </CardContent>
-      </Card>
+              ]
+            : null
+        }
+      />
 
       {site && !deleted ? (
         <>

@@ -1,5 +1,5 @@
 import { Link } from '@tanstack/react-router';
-import { MapPin, Plus, SearchX } from 'lucide-react';
+import { MapPin, Plus } from 'lucide-react';
 import { useState } from 'react';
 import { errorMessage } from '../../api/client';
 import { flattenPages, toListParams } from '../../api/list';
@@ -7,13 +7,9 @@ import type { ListSearch } from '../../api/list';
 import { Button } from '../../ui/button';
 import { Card, CardHeader, CardTitle } from '../../ui/card';
 import { ConfirmDialog } from '../../ui/confirm-dialog';
-import { cursorListProps, DataTable } from '../../ui/data-table';
 import type { Column } from '../../ui/data-table';
-import { DeletedBadge } from '../../ui/deleted-badge';
-import { EmptyState } from '../../ui/empty-state';
-import { CheckboxToggle, ListToolbar, SearchInput } from '../../ui/list-toolbar';
-import { RowActions } from '../../ui/row-actions';
-import { Time } from '../../ui/time';
+import { createdColumn, descriptionColumn, nameColumn, NamedListTable, rowActionsColumn } from '../../ui/named-list';
+import type { NamedListDialog } from '../../ui/named-list';
 import { useToast } from '../../ui/toast';
 import { Truncate } from '../../ui/truncate';
 import { useCan } from '../auth/session-context';
@@ -21,8 +17,6 @@ import { useDeleteSite, useRestoreSite, useSiteList } from './api';
 import type { Site } from './api';
 import { SiteFormDialog } from './site-form-dialog';
 import { utcOffset } from './timezones';
-
-type DialogState = { kind: 'create' } | { kind: 'edit'; site: Site } | { kind: 'delete'; site: Site } | null;
 
 export interface SitesSectionProps {
   partnerId: string;
@@ -41,7 +35,7 @@ export function SitesSection({ partnerId, organizationId, organizationName, sear
   const deleteSite = useDeleteSite(partnerId, organizationId);
   const restoreSite = useRestoreSite(partnerId, organizationId);
   const { toast } = useToast();
-  const [dialog, setDialog] = useState<DialogState>(null);
+  const [dialog, setDialog] = useState<NamedListDialog<Site>>(null);
 
   function restore(site: Site) {
     restoreSite.mutate(site, {
@@ -50,39 +44,20 @@ export function SitesSection({ partnerId, organizationId, organizationName, sear
     });
   }
 
-  const filtered = params.q !== '';
-  const listIsEmpty = list.status === 'success' && items.length === 0 && !filtered;
-
+  const idPrefix = 'site';
   const columns: Column<Site>[] = [
-    {
-      id: 'name',
-      header: 'Name',
-      sortField: 'name',
+    nameColumn<Site>({
+      idPrefix,
       skeletonClassName: 'w-36',
-      cell: (s) => (
-        <div id={`site-${s.id}-name`} className="flex min-w-0 items-center gap-2">
-          {s.deleted_at ? (
-            <Truncate text={s.name} className="text-muted-foreground" />
-          ) : (
-            <Link
-              to="/partners/$partnerId/organizations/$organizationId/sites/$siteId"
-              params={{ partnerId, organizationId, siteId: s.id }}
-              className="min-w-0 font-medium text-foreground hover:text-link hover:underline"
-            >
-              <Truncate text={s.name} />
-            </Link>
-          )}
-          {s.deleted_at ? <DeletedBadge deletedAt={s.deleted_at} /> : null}
-        </div>
+      renderLink: (s, props) => (
+        <Link
+          to="/partners/$partnerId/organizations/$organizationId/sites/$siteId"
+          params={{ partnerId, organizationId, siteId: s.id }}
+          {...props}
+        />
       ),
-    },
-    {
-      id: 'description',
-      header: 'Description',
-      className: 'hidden text-muted-foreground lg:table-cell',
-      skeletonClassName: 'w-48',
-      cell: (s) => (s.description ? <Truncate text={s.description} /> : <span aria-label="None">—</span>),
-    },
+    }),
+    descriptionColumn<Site>({ skeletonClassName: 'w-48' }),
     {
       id: 'timezone',
       header: 'Timezone',
@@ -98,33 +73,18 @@ export function SitesSection({ partnerId, organizationId, organizationName, sear
         );
       },
     },
-    {
-      id: 'created',
-      header: 'Created',
-      sortField: 'created_at',
-      className: 'hidden w-36 text-muted-foreground md:table-cell',
-      skeletonClassName: 'w-20',
-      cell: (s) => <Time value={s.created_at} />,
-    },
+    createdColumn<Site>(),
   ];
   if (canManage) {
-    columns.push({
-      id: 'actions',
-      header: 'Actions',
-      srOnlyHeader: true,
-      className: 'w-44 text-right',
-      skeletonClassName: 'ml-auto w-24',
-      cell: (s) => (
-        <RowActions
-          deleted={s.deleted_at !== null}
-          describedBy={`site-${s.id}-name`}
-          onEdit={() => setDialog({ kind: 'edit', site: s })}
-          onDelete={() => setDialog({ kind: 'delete', site: s })}
-          onRestore={() => restore(s)}
-          restoring={restoreSite.isPending && restoreSite.variables?.id === s.id}
-        />
-      ),
-    });
+    columns.push(
+      rowActionsColumn<Site>({
+        idPrefix,
+        onEdit: (s) => setDialog({ kind: 'edit', row: s }),
+        onDelete: (s) => setDialog({ kind: 'delete', row: s }),
+        onRestore: restore,
+        isRestoring: (s) => restoreSite.isPending && restoreSite.variables?.id === s.id,
+      }),
+    );
   }
 
   const createButton = canManage ? (
@@ -139,45 +99,21 @@ export function SitesSection({ partnerId, organizationId, organizationName, sear
       <CardHeader>
         <CardTitle id="sites-heading">Sites</CardTitle>
       </CardHeader>
-      <ListToolbar actions={listIsEmpty ? null : createButton}>
-        <SearchInput label="Search sites" value={search.q ?? ''} onChange={(q) => onSearchChange({ q })} />
-        <CheckboxToggle
-          label="Show deleted"
-          checked={params.includeDeleted}
-          onChange={(checked) => onSearchChange({ deleted: checked ? 1 : undefined })}
-        />
-      </ListToolbar>
-      <DataTable
+      <NamedListTable
         label={organizationName ? `Sites of ${organizationName}` : 'Sites'}
         noun={['site', 'sites']}
         columns={columns}
+        list={list}
         rows={items}
-        rowKey={(s) => s.id}
-        rowClassName={(s) => (s.deleted_at ? 'bg-muted/40' : undefined)}
-        sort={params.sort}
-        onSortChange={(sort) => onSearchChange({ sort })}
-        {...cursorListProps(list)}
         total={total}
-        empty={
-          filtered ? (
-            <EmptyState
-              icon={SearchX}
-              title={`No sites match “${params.q}”`}
-              description="Check the spelling, or clear the search to see every site."
-              action={<Button onClick={() => onSearchChange({ q: undefined })}>Clear search</Button>}
-            />
-          ) : (
-            <EmptyState
-              icon={MapPin}
-              title="No sites yet — create the first one"
-              description={
-                canManage
-                  ? 'A site groups devices by location, such as an office or a data centre.'
-                  : 'Ask an administrator to add one.'
-              }
-              action={createButton}
-            />
-          )
+        search={search}
+        onSearchChange={onSearchChange}
+        createButton={createButton}
+        emptyIcon={MapPin}
+        emptyDescription={
+          canManage
+            ? 'A site groups devices by location, such as an office or a data centre.'
+            : 'Ask an administrator to add one.'
         }
       />
 
@@ -186,7 +122,7 @@ export function SitesSection({ partnerId, organizationId, organizationName, sear
         organizationId={organizationId}
         open={dialog?.kind === 'create' || dialog?.kind === 'edit'}
         onOpenChange={(open) => !open && setDialog(null)}
-        site={dialog?.kind === 'edit' ? dialog.site : undefined}
+        site={dialog?.kind === 'edit' ? dialog.row : undefined}
       />
       <ConfirmDialog
         open={dialog?.kind === 'delete'}
@@ -195,14 +131,14 @@ export function SitesSection({ partnerId, organizationId, organizationName, sear
         description={
           dialog?.kind === 'delete' ? (
             <>
-              <strong className="font-semibold text-foreground">“{dialog.site.name}”</strong> will be hidden from the dashboard.
+              <strong className="font-semibold text-foreground">“{dialog.row.name}”</strong> will be hidden from the dashboard.
               You can restore it later from “Show deleted”.
             </>
           ) : null
         }
         onConfirm={async () => {
           if (dialog?.kind !== 'delete') return;
-          const { site } = dialog;
+          const site = dialog.row;
           await deleteSite.mutateAsync(site);
           toast({ title: `Site “${site.name}” deleted` });
         }}
