@@ -45,9 +45,25 @@ describe('reconnect backoff (AGT3): full jitter, 1 s base, 5 min cap', () => {
     expect(backoff.next()).toBeLessThan(1000);
   });
 
-  it('a revoked agent retries only at the cap', () => {
-    const backoff = new Backoff({ random: () => 0 });
-    expect(backoff.atCap()).toBe(300_000);
-    expect(backoff.atCap()).toBe(300_000);
+  it('a revoked or refused agent retries only around the cap: within [cap/2, cap)', () => {
+    expect(new Backoff({ random: () => 0 }).atCap()).toBe(150_000);
+    expect(new Backoff({ random: () => 0.999999 }).atCap()).toBeLessThan(300_000);
+    expect(new Backoff({ random: () => 0.999999 }).atCap()).toBeGreaterThan(299_000);
+    const backoff = new Backoff({ random: () => 0.5 });
+    expect(backoff.atCap()).toBe(225_000);
+    expect(backoff.attempts).toBe(1);
+  });
+
+  it('agents refused together do not come back together: the cap delay is jittered', () => {
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const delays = Array.from({ length: 200 }, () => new Backoff({ random }).atCap());
+    for (const delay of delays) {
+      expect(delay).toBeGreaterThanOrEqual(150_000);
+      expect(delay).toBeLessThan(300_000);
+    }
+    // Spread over the window, not parked on one instant.
+    expect(new Set(delays).size).toBeGreaterThan(150);
+    expect(Math.max(...delays) - Math.min(...delays)).toBeGreaterThan(100_000);
   });
 });

@@ -21,7 +21,11 @@ afterEach(async () => {
 });
 
 /** A fake server, an agent enrolled with it (plaintext loopback, --dev), and a running connection. */
-async function connectedAgent(setup: (server: FakeServer) => void = () => {}, backoff?: Backoff) {
+async function connectedAgent(
+  setup: (server: FakeServer) => void = () => {},
+  backoff?: Backoff,
+  afterEnroll: (server: FakeServer) => void = () => {},
+) {
   const server = await startFakeServer();
   servers.push(server);
   setup(server);
@@ -30,6 +34,7 @@ async function connectedAgent(setup: (server: FakeServer) => void = () => {}, ba
   const env = { CLOUDRMM_AGENT_DIR: path.join(base, 'state'), CLOUDRMM_AGENT_MACHINE_ID_FILE: path.join(base, 'machine-id') };
   const enrolled = captureIo(env);
   expect(await runCli(['enroll', '--server', server.url, '--site-code', 'abc', '--dev'], enrolled.io)).toBe(0);
+  afterEnroll(server);
   const { logs } = captureIo(env);
   const connection = new AgentConnection({
     stateDir: env.CLOUDRMM_AGENT_DIR,
@@ -120,13 +125,17 @@ describe('agent connection (AGT3)', () => {
     expect(failed.payload).toMatchObject({ code: 'failed' });
   });
 
-  it('a 401 on upgrade means revoked: status says so, retries only at the cap, and a re-enrollment recovers', async () => {
+  it('a 401 on upgrade means revoked: status says so, retries only around the cap, and a re-enrollment recovers', async () => {
     const { server, dir, env, logs } = await connectedAgent((s) => (s.behaviour.revoked = true));
     await vi.waitFor(() => expect(readRunStatus(dir)?.state).toBe('revoked'), { timeout: 10_000 });
     const status = readRunStatus(dir)!;
     expect(status.last_error).toMatch(/HTTP 401.*revoked/);
-    expect(Date.parse(status.next_retry_at!) - Date.now()).toBeGreaterThan(290_000);
-    expect(logs.find((l) => l.event === 'connection.retry')?.fields).toMatchObject({ state: 'revoked', retry_in_ms: 300_000 });
+    expect(Date.parse(status.next_retry_at!) - Date.now()).toBeGreaterThan(140_000);
+    const retry = logs.find((l) => l.event === 'connection.retry')!.fields;
+    expect(retry).toMatchObject({ state: 'revoked' });
+    // Jittered over [cap/2, cap): revoked agents do not all return at the same instant.
+    expect(retry.retry_in_ms).toBeGreaterThanOrEqual(150_000);
+    expect(retry.retry_in_ms).toBeLessThan(300_000);
     const { io, out } = captureIo(env);
     expect(await runCli(['status'], io)).toBe(0);
     expect(out()).toMatch(/REVOKED/);
@@ -153,5 +162,39 @@ describe('agent connection (AGT3)', () => {
     const retry = logs.find((l) => l.event === 'connection.retry')!;
     expect(retry.fields.retry_in_ms).toBeLessThan(1000);
     expect(readRunStatus(dir)?.state).toBe('connected');
+  });
+
+  it.each([502, 503, 429, 408])(
+    'hello answered %i (a proxy during a restart, a timeout, a rate limit) retries soon with jitter, not at the cap',
+    async (status) => {
+      const { server, dir, logs } = await connectedAgent(undefined, new Backoff({ random: () => 0.1 }), (s) => {
+        s.behaviour.helloError = { status, body: '<html>Bad Gateway</html>' };
+      });
+      await vi.waitFor(() => expect(logs.some((l) => l.event === 'connection.retry')).toBe(true), { timeout: 10_000 });
+      const retry = logs.find((l) => l.event === 'connection.retry')!.fields;
+      expect(retry).toMatchObject({ state: 'disconnected' });
+      expect(retry.retry_in_ms).toBeLessThan(1000);
+      expect(readRunStatus(dir)?.state).toBe('disconnected');
+      expect(logs.some((l) => l.event === 'connection.refused')).toBe(false);
+
+      server.behaviour.helloError = null;
+      await vi.waitFor(() => expect(readRunStatus(dir)?.state).toBe('connected'), { timeout: 10_000 });
+    },
+  );
+
+  it('a hello refused with a 4xx or `rejected` is a refusal, retried around the cap with jitter', async () => {
+    const { server, dir, logs } = await connectedAgent(undefined, new Backoff({ random: () => 0.3 }), (s) => {
+      s.behaviour.helloError = { status: 403, body: { error: { code: 'forbidden', message: 'this agent is not allowed' } } };
+    });
+    await vi.waitFor(() => expect(readRunStatus(dir)?.state).toBe('refused'), { timeout: 10_000 });
+    expect(logs.find((l) => l.event === 'connection.retry')?.fields).toMatchObject({ state: 'refused', retry_in_ms: 195_000 });
+    expect(server.sockets.size).toBe(0);
+
+    const again = await connectedAgent(undefined, new Backoff({ random: () => 0.9 }), (s) => {
+      s.behaviour.hello = { action: 'rejected', message: 'device retired' };
+    });
+    await vi.waitFor(() => expect(readRunStatus(again.dir)?.state).toBe('refused'), { timeout: 10_000 });
+    expect(readRunStatus(again.dir)?.last_error).toMatch(/device retired/);
+    expect(again.logs.find((l) => l.event === 'connection.retry')?.fields).toMatchObject({ retry_in_ms: 285_000 });
   });
 });

@@ -54,8 +54,8 @@ const STATE_WORDS: Record<StatusReport['connection'], string> = {
   connecting: 'connecting',
   connected: 'connected',
   disconnected: 'disconnected (retrying)',
-  revoked: 'REVOKED: the server refused this agent credential; enroll this machine again (retrying every 5 minutes)',
-  refused: 'refused by the server (retrying every 5 minutes)',
+  revoked: 'REVOKED: the server refused this agent credential; enroll this machine again (retrying every few minutes)',
+  refused: 'refused by the server (retrying every few minutes)',
   stopped: 'stopped',
   'not running': 'not running',
 };

@@ -40,10 +40,14 @@ export class Backoff {
     return delay;
   }
 
-  /** A revoked credential: retry only at the cap, so a re-enrolled agent still recovers. */
+  /**
+   * A revoked credential or a refusal: retry only around the cap, so a
+   * re-enrolled or upgraded agent still recovers. Jittered over [cap/2, cap):
+   * agents refused together (a server-wide change) do not return together.
+   */
   atCap(): number {
     this.attempt++;
-    return this.capMs;
+    return Math.floor(this.capMs / 2 + this.random() * (this.capMs / 2));
   }
 
   connected(now = Date.now()): void {

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import type { TLSSocket } from 'node:tls';
 import WebSocket from 'ws';
 import {
+  AGENT_SOCKET_PATH,
   MAX_FRAME_BYTES,
   REPLIES,
   decodeServerFrame,
@@ -19,7 +20,7 @@ import { stateFiles } from '../state/state-dir.js';
 import { writeRunStatus, type ConnectionState, type RunStatus } from '../state/status-file.js';
 import { AGENT_VERSION } from '../version.js';
 import { Backoff } from './backoff.js';
-import { HelloRefusedError, sayHello } from './hello.js';
+import { HelloRefusedError, sameOriginSocketPath, sayHello } from './hello.js';
 import { checkServerUrl } from './server-url.js';
 import { DEV_TLS_WARNING, pinnedTls } from './tls-policy.js';
 
@@ -269,15 +270,22 @@ export class AgentConnection {
         socketPath = (await sayHello(server.origin, tls)).socketPath;
         this.needHello = false;
       } catch (error) {
-        if (error instanceof HelloRefusedError) this.blocked = 'refused';
-        this.log('error', 'connection.refused', { server: server.origin, reason: errorMessage(error) });
+        // Only a real refusal waits near the cap. A 5xx from a proxy while the server
+        // restarts, a 408/429 or a network error retries with the normal jittered backoff.
+        if (error instanceof HelloRefusedError) {
+          this.blocked = 'refused';
+          this.log('error', 'connection.refused', { server: server.origin, reason: errorMessage(error) });
+        } else {
+          this.log('warn', 'hello.failed', { server: server.origin, reason: errorMessage(error) });
+        }
         this.retry(errorMessage(error));
         return;
       }
       if (this.stopped) return;
     }
 
-    const url = new URL(socketPath, server.origin);
+    // The stored path is checked again: the credential goes to the server's origin only.
+    const url = new URL(sameOriginSocketPath(socketPath, server.origin) ?? AGENT_SOCKET_PATH, server.origin);
     url.protocol = server.plaintext ? 'ws:' : 'wss:';
     const ws = new WebSocket(url, {
       headers: { authorization: `Bearer ${identity.credential}` },
@@ -299,7 +307,7 @@ export class AgentConnection {
         this.blocked = 'revoked';
         failure =
           'the server refused the agent credential (HTTP 401): it was revoked or the device was deleted. ' +
-          'Retrying every 5 minutes; enroll this machine again to recover.';
+          'Retrying every few minutes; enroll this machine again to recover.';
       } else {
         // Perhaps the server changed under us; ask hello again before the next try.
         this.needHello = true;
@@ -367,7 +375,7 @@ export class AgentConnection {
         this.update({ last_disconnected_at: new Date().toISOString() });
         if (code === CLOSE_REVOKED) {
           this.blocked = 'revoked';
-          failure = `the server closed the connection: the agent credential was revoked${reason ? ` (${reason})` : ''}. Retrying every 5 minutes; enroll this machine again to recover.`;
+          failure = `the server closed the connection: the agent credential was revoked${reason ? ` (${reason})` : ''}. Retrying every few minutes; enroll this machine again to recover.`;
         }
         this.log('warn', 'connection.closed', { code, reason });
       }

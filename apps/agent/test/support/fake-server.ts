@@ -28,7 +28,9 @@ export interface FakeServer {
   sockets: Set<WebSocket>;
   /** Change answers on the fly. */
   behaviour: {
-    hello: { action: 'proceed' | 'upgrade_required' | 'rejected'; message?: string };
+    hello: { action: 'proceed' | 'upgrade_required' | 'rejected'; message?: string; socket_path?: string };
+    /** Answer hello with this status and body instead (a proxy's 502, a 429...); null = the normal answer. */
+    helloError: { status: number; body?: unknown } | null;
     enroll: { status: number; body?: unknown };
     /** Refuse every socket with 401 (a revoked credential). */
     revoked: boolean;
@@ -59,6 +61,7 @@ export async function startFakeServer(tls?: { cert: string; key: string }): Prom
   const waiters: { predicate: (f: AgentFrame) => boolean; resolve: (f: AgentFrame) => void }[] = [];
   const behaviour: FakeServer['behaviour'] = {
     hello: { action: 'proceed' },
+    helloError: null,
     enroll: { status: 201 },
     revoked: false,
     config: { heartbeat_seconds: 30, inventory_minutes: 15 },
@@ -75,6 +78,7 @@ export async function startFakeServer(tls?: { cert: string; key: string }): Prom
         res.end(JSON.stringify(value));
       };
       if (req.method === 'POST' && req.url === HELLO_PATH) {
+        if (behaviour.helloError) return json(behaviour.helloError.status, behaviour.helloError.body ?? null);
         return json(200, {
           server_version: 'fake-1',
           min_protocol: 1,

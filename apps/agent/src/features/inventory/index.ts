@@ -26,31 +26,47 @@ export function createInventoryFeature(
   collect: (softwareMaxAgeMs: number) => Promise<Inventory> = createInventoryCollector(),
 ): Feature {
   let timer: NodeJS.Timeout | null = null;
+  /** The session reports go to; null between sessions. A report goes to the session current when it finishes. */
+  let current: Session | null = null;
+  /** The current session has not had its inventory yet (the one sent on connect). */
+  let owed = false;
   let running = false;
   let serverHash: string | null = null;
 
-  async function report(session: Session): Promise<void> {
-    // Collection is async and may take seconds; one at a time keeps CPU modest.
-    if (running) return;
+  async function report(): Promise<void> {
+    // Collection is async and may take seconds; one at a time keeps CPU modest. A
+    // session that starts meanwhile gets the running collection's result (below).
+    const asked = current;
+    if (running || !asked) return;
     running = true;
     try {
-      const intervalMs = session.config.inventory_minutes * 60_000;
+      const intervalMs = asked.config.inventory_minutes * 60_000;
       const inventory = fitInventory(await collect(intervalMs * 0.9));
+      // The socket may have dropped while collecting: report to the session live now,
+      // not to the one that asked (a dead socket); with none, the next start() collects anew.
+      const session = current;
+      if (!session) return;
       const hash = contentHash(inventory);
-      if (hash === serverHash) return;
+      if (hash === serverHash) {
+        owed = false;
+        return;
+      }
       if (session.send('inventory', { hash, inventory })) {
+        owed = false;
         session.log('info', 'inventory.sent', { hash, software: inventory.software.length });
       }
     } catch (error) {
-      session.log('warn', 'inventory.failed', { error: errorMessage(error) });
+      (current ?? asked).log('warn', 'inventory.failed', { error: errorMessage(error) });
     } finally {
       running = false;
     }
+    // A session began while this ran and still has nothing (the collection failed): redo it for that session.
+    if (owed && current && current !== asked) void report();
   }
 
   function schedule(session: Session) {
     if (timer) clearInterval(timer);
-    timer = setInterval(() => void report(session), session.config.inventory_minutes * 60_000);
+    timer = setInterval(() => void report(), session.config.inventory_minutes * 60_000);
     timer.unref();
   }
 
@@ -62,12 +78,19 @@ export function createInventoryFeature(
       },
     },
     start(session) {
+      current = session;
+      owed = true;
       serverHash = session.serverInventoryHash;
-      void report(session);
+      void report();
       schedule(session);
     },
-    configure: schedule,
+    configure(session) {
+      current = session;
+      schedule(session);
+    },
     stop() {
+      current = null;
+      owed = false;
       if (timer) clearInterval(timer);
       timer = null;
     },
