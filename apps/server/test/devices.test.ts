@@ -300,6 +300,43 @@ describe('live requests to the agent (DEV3, AGT7, AGT8)', () => {
     expect(res.json().error).toMatchObject({ code: 'agent_error', message: expect.stringContaining('no such folder: /nope') });
     d.agent.close();
   });
+
+  it('answers 409 agent_busy when the agent is already scanning a disk', async () => {
+    const d = await onlineDevice(acme, { hostname: 'busy-host' });
+    d.agent.answer('disk.usage', () => ['error', { code: 'busy', message: 'a disk scan is already running' }]);
+    const res = await t.call(acme.session, 'GET', `${P()}/devices/${d.deviceId}/disk-usage?path=/var`);
+    expect(res.statusCode, res.body).toBe(409);
+    expect(res.json().error).toEqual({
+      code: 'agent_busy',
+      message: 'the device is busy with another request of this kind; try again in a few seconds',
+    });
+    d.agent.close();
+  });
+
+  it('asks the agent about absolute paths only (400 otherwise)', async () => {
+    const d = await onlineDevice(acme, { hostname: 'path-host' });
+    const asked: (string | undefined)[] = [];
+    d.agent.answer('disk.usage', (payload) => {
+      asked.push(payload.path);
+      return [
+        'disk.usage.result',
+        { partitions: [], path: payload.path ?? '/', folders: [], partial: false, scanned_entries: 0 },
+      ];
+    });
+    const url = (path: string) => `${P()}/devices/${d.deviceId}/disk-usage?path=${encodeURIComponent(path)}`;
+    for (const path of ['var/log', '../etc', 'C:', 'C:Users', '~/x', '\\\\server\\share']) {
+      const res = await t.call(acme.session, 'GET', url(path));
+      expect(res.statusCode, path).toBe(400);
+      expect(res.json().error, path).toMatchObject({ code: 'validation_failed', field: 'path' });
+    }
+    expect(asked).toEqual([]);
+    for (const path of ['/', '/var/log', 'C:\\Users', 'd:/data']) {
+      const res = await t.call(acme.session, 'GET', url(path));
+      expect(res.statusCode, `${path}: ${res.body}`).toBe(200);
+    }
+    expect(asked).toEqual(['/', '/var/log', 'C:\\Users', 'd:/data']);
+    d.agent.close();
+  });
 });
 
 describe('settings (GW6)', () => {

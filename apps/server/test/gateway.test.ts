@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { buildApp } from '../src/app.js';
 import { MAX_BAD_FRAMES_PER_MINUTE } from '../src/platform/gateway/gateway.js';
-import type { AgentGateway } from '../src/platform/gateway/index.js';
+import type { AgentGateway, AgentPresence } from '../src/platform/gateway/index.js';
 import { SecretBox } from '../src/platform/secrets.js';
-import { enrollTestDevice, sampleInventory, sampleStatus, TestAgent, wsBase, type Refused } from './support/agents.js';
+import { enrollTestDevice, RawAgent, sampleInventory, sampleStatus, TestAgent, wsBase, type Refused } from './support/agents.js';
 import { createTestApp, testConfig, type PartnerFixture, type TestApp } from './support/app.js';
 
 let t: TestApp;
@@ -194,6 +194,48 @@ describe('connection and presence (GW1, GW6)', () => {
     second.close();
   });
 
+  it('a reconnect while the old socket is still being marked offline leaves the device online', async () => {
+    const d = await enrollTestDevice(t, acme);
+    const first = await TestAgent.open(base, d.credential);
+    await first.next('welcome');
+    await until(async () => (await deviceRow(d.deviceId)).online, 1_000, 'online');
+
+    // Hold back the first socket's offline write until the second socket has connected.
+    const presence = (gateway() as unknown as { opts: { presence: AgentPresence } }).opts.presence;
+    const disconnected = presence.disconnected.bind(presence);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    presence.disconnected = async (agent, gatewayId, lastSeenAt) => {
+      if (agent.deviceId === d.deviceId) await held;
+      return disconnected(agent, gatewayId, lastSeenAt);
+    };
+    const events: string[] = [];
+    const unsubscribe = t.app.ctx.bus.subscribe(['device.online', 'device.offline'], (topic, event) => {
+      if (event.deviceId === d.deviceId) events.push(topic);
+    });
+    try {
+      first.close();
+      await first.closed;
+      await new Promise((r) => setTimeout(r, 100));
+      const second = await TestAgent.open(base, d.credential);
+      await new Promise((r) => setTimeout(r, 300));
+      release();
+      await second.next('welcome');
+      await new Promise((r) => setTimeout(r, 300));
+      const row = await deviceRow(d.deviceId);
+      expect(row.online).toBe(true);
+      expect(row.gateway_id).toBe(gateway().gatewayId);
+      expect(gateway().isOnline(d.deviceId)).toBe(true);
+      expect(events).toEqual(['device.offline', 'device.online']);
+      second.close();
+      await until(async () => !(await deviceRow(d.deviceId)).online, 2_000, 'offline after the second socket');
+    } finally {
+      release();
+      presence.disconnected = disconnected;
+      unsubscribe();
+    }
+  });
+
   it('stores an inventory, acknowledges it, and does not ask for it again when the hash matches', async () => {
     const d = await enrollTestDevice(t, acme);
     const agent = await TestAgent.open(base, d.credential);
@@ -296,6 +338,30 @@ describe('credentials (security.md 15, 18)', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(((await TestAgent.connect(base, d.credential)) as Refused).status).toBe(401);
     await until(async () => !(await deviceRow(d.deviceId)).online, 2_000, 'offline');
+  });
+
+  it('a revoked agent that ignores the close frame gets nothing stored and is cut within seconds', async () => {
+    const d = await enrollTestDevice(t, acme, 'deaf-agent');
+    const raw = await RawAgent.open(base, d.credential);
+    await until(async () => (await deviceRow(d.deviceId)).online && raw.opcodes.includes(1), 2_000, 'welcome');
+    await t.database.ownerQuery('update agents set revoked_at = now() where id = $1', [d.agentId]);
+    expect(await raw.closeFrame).toBe(4003);
+    // It does not answer the close frame and keeps sending.
+    const started = Date.now();
+    for (let i = 0; i < 3; i++) {
+      raw.send('status', { status: sampleStatus() });
+      raw.send('inventory', sampleInventory({ hostname: 'after-revoke' }));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await Promise.race([
+      raw.ended,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('the socket was not cut')), 5_000)),
+    ]);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await deviceRow(d.deviceId)).toMatchObject({ hostname: 'deaf-agent', status: null, inventory: null });
+    await until(async () => !(await deviceRow(d.deviceId)).online, 2_000, 'offline');
+    raw.destroy();
   });
 
   it('refuses a foreign Origin on the agent socket and the browser socket (security.md 21)', async () => {

@@ -13,6 +13,8 @@ import {
   type ServerPayload,
   type Status,
 } from '@cloudrmm/protocol';
+import { randomBytes } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
 import WebSocket from 'ws';
 import { enrollDevice, type EnrolledDevice } from '../../src/modules/devices/devices.enroll.js';
 import type { PartnerFixture, TestApp } from './app.js';
@@ -185,3 +187,109 @@ export function sampleStatus(overrides: Partial<Status> = {}): Status {
 }
 
 export const wsBase = (address: string) => address.replace(/^http/, 'ws');
+
+/**
+ * An agent socket spoken by hand over TCP, for peers that misbehave in ways
+ * the `ws` client never does: it does not answer the server's close frame and
+ * goes on sending frames after it.
+ */
+export class RawAgent {
+  private buffer = Buffer.alloc(0);
+  /** Opcodes of the frames received, in order (1 text, 8 close). */
+  readonly opcodes: number[] = [];
+  /** Resolves with the code of the server's close frame when it arrives. */
+  readonly closeFrame: Promise<number>;
+  /** Resolves when the server ends the TCP connection. */
+  readonly ended: Promise<void>;
+  private onCloseFrame!: (code: number) => void;
+
+  private constructor(private readonly socket: Socket) {
+    this.closeFrame = new Promise((r) => (this.onCloseFrame = r));
+    this.ended = new Promise((r) => socket.once('close', () => r()));
+    socket.on('data', (chunk: Buffer) => {
+      this.buffer = Buffer.concat([this.buffer, chunk]);
+      this.parse();
+    });
+    socket.on('error', () => {});
+  }
+
+  /** Opens the socket with the upgrade handshake; resolves once the server switched protocols. */
+  static open(base: string, credential: string): Promise<RawAgent> {
+    const url = new URL(`${base.replace(/^ws/, 'http')}${AGENT_SOCKET_PATH}`);
+    return new Promise((resolve, reject) => {
+      const socket = connect(Number(url.port), url.hostname);
+      socket.once('error', reject);
+      socket.once('connect', () =>
+        socket.write(
+          [
+            `GET ${url.pathname} HTTP/1.1`,
+            `Host: ${url.host}`,
+            'Upgrade: websocket',
+            'Connection: Upgrade',
+            `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
+            'Sec-WebSocket-Version: 13',
+            `Authorization: Bearer ${credential}`,
+            '',
+            '',
+          ].join('\r\n'),
+        ),
+      );
+      let head = Buffer.alloc(0);
+      const onData = (chunk: Buffer) => {
+        head = Buffer.concat([head, chunk]);
+        const end = head.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        socket.off('data', onData);
+        const status = head.subarray(0, end).toString().split(' ')[1];
+        if (status !== '101') {
+          socket.destroy();
+          reject(new Error(`agent socket refused: ${status}`));
+          return;
+        }
+        const agent = new RawAgent(socket);
+        agent.buffer = head.subarray(end + 4);
+        agent.parse();
+        resolve(agent);
+      };
+      socket.on('data', onData);
+    });
+  }
+
+  /** Sends a frame (masked, as a client must), whatever state the server thinks the socket is in. */
+  send<T extends AgentMessageType>(type: T, payload: AgentPayload<T>): void {
+    const data = Buffer.from(encodeAgentFrame(type, payload));
+    if (data.length > 0xffff) throw new Error('RawAgent sends frames up to 64 KiB');
+    const mask = randomBytes(4);
+    const length =
+      data.length < 126 ? Buffer.from([0x80 | data.length]) : Buffer.from([0x80 | 126, data.length >> 8, data.length & 0xff]);
+    const masked = Buffer.from(data.map((b, i) => b ^ mask[i % 4]!));
+    if (!this.socket.destroyed) this.socket.write(Buffer.concat([Buffer.from([0x81]), length, mask, masked]));
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private parse(): void {
+    for (;;) {
+      if (this.buffer.length < 2) return;
+      const opcode = this.buffer[0]! & 0x0f;
+      let length = this.buffer[1]! & 0x7f;
+      let offset = 2;
+      if (length === 126) {
+        if (this.buffer.length < 4) return;
+        length = this.buffer.readUInt16BE(2);
+        offset = 4;
+      } else if (length === 127) {
+        if (this.buffer.length < 10) return;
+        length = Number(this.buffer.readBigUInt64BE(2));
+        offset = 10;
+      }
+      if (this.buffer.length < offset + length) return;
+      const body = this.buffer.subarray(offset, offset + length);
+      this.buffer = this.buffer.subarray(offset + length);
+      this.opcodes.push(opcode);
+      if (opcode === 8) this.onCloseFrame(body.length >= 2 ? body.readUInt16BE(0) : 1005);
+    }
+  }
+}

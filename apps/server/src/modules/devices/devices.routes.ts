@@ -30,7 +30,7 @@ const doc = (operationId: string, permission: string, description: string) => ({
   description: `${description} Permission: ${permission}.`,
 });
 const LIVE =
-  'Asked of the agent now: 409 device_offline when it is not connected, 504 agent_timeout after 15 s, 502 agent_error when the agent fails.';
+  'Asked of the agent now: 409 device_offline when it is not connected, 409 agent_busy when it is busy with the same kind of request, 504 agent_timeout after 15 s, 502 agent_error when the agent fails.';
 
 export async function devicesRoutes(root: FastifyInstance, service: DevicesService) {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();

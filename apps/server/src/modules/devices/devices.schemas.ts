@@ -145,9 +145,20 @@ export const ProcessList = Type.Object({
   sampled_at: Timestamp,
 });
 
+/** A POSIX or Windows absolute path. */
+export const ABSOLUTE_PATH = '^(?:/|[A-Za-z]:[\\\\/])';
+
 export const DiskUsageQuery = Type.Object(
   {
-    path: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: 'default: the system drive or /' })),
+    path: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 4096,
+        // Absolute only: a relative path would be resolved against wherever the agent happens to run.
+        pattern: ABSOLUTE_PATH,
+        description: 'an absolute path (/var, C:\\Users); default: the system drive or /',
+      }),
+    ),
     top: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
     depth: Type.Optional(Type.Integer({ minimum: 1, maximum: 4 })),
   },

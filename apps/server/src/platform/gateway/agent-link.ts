@@ -52,7 +52,7 @@ export type ReplyPayload<T extends RequestType> = AgentPayload<(typeof REPLIES)[
 export interface AgentLink {
   /**
    * Asks the agent and waits for its answer. Rejects with an AppError:
-   * 409 device_offline (not connected here), 504 agent_timeout, 502 agent_error
+   * 409 device_offline (not connected here), 409 agent_busy, 504 agent_timeout, 502 agent_error
    * (the agent answered with an error; its message is passed on).
    */
   request<T extends RequestType>(

@@ -50,6 +50,8 @@ const MAX_IN_FLIGHT = 4;
 /** Requests waiting on one agent at once. */
 const MAX_PENDING = 32;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
+/** A socket closed by the server whose peer has not answered the close frame by then is cut (not ws's 30 s). */
+export const CLOSE_GRACE_MS = 1_000;
 
 interface Pending {
   expects: AgentMessageType;
@@ -88,6 +90,12 @@ interface Connection {
  */
 export class AgentGateway implements AgentLink {
   private readonly connections = new Map<string, Connection>();
+  /**
+   * Offline writes under way, by device. A new socket of the device marks it
+   * online only after its previous socket's offline write has landed, so the
+   * two never cross (the device left offline while its new socket is live).
+   */
+  private readonly offlineWrites = new Map<string, Promise<void>>();
   private readonly timers: NodeJS.Timeout[] = [];
   private stopping = false;
   private flushing = false;
@@ -183,8 +191,9 @@ export class AgentGateway implements AgentLink {
     this.connections.set(identity.deviceId, conn);
     if (previous) {
       this.failPending(previous, 'the agent reconnected before it answered; try again');
-      previous.socket.close(CLOSE_REPLACED, 'replaced');
+      closeSocket(previous.socket, CLOSE_REPLACED, 'replaced');
     }
+    const offlineWrite = this.offlineWrites.get(identity.deviceId);
 
     socket.on('message', (data: WebSocket.RawData) => this.onMessage(conn, data));
     socket.on('close', () => void this.onClose(conn));
@@ -192,6 +201,8 @@ export class AgentGateway implements AgentLink {
 
     conn.connecting = (async () => {
       try {
+        // Never fails: markOffline logs its own errors.
+        if (offlineWrite) await offlineWrite;
         const { config, inventoryHash } = await this.opts.presence.connected(identity, {
           gatewayId: this.gatewayId,
           remoteIp,
@@ -265,12 +276,15 @@ export class AgentGateway implements AgentLink {
 
   close(deviceId: string, code: number, reason: string): void {
     const conn = this.connections.get(deviceId);
-    if (conn) conn.socket.close(code, reason);
+    if (conn) closeSocket(conn.socket, code, reason);
   }
 
   // Frames -------------------------------------------------------------------
 
   private onMessage(conn: Connection, data: WebSocket.RawData): void {
+    // Closing (replaced, revoked, too many bad frames): ws still hands over what the peer sends until
+    // it answers the close frame, and none of it may act.
+    if (conn.socket.readyState !== WebSocket.OPEN) return;
     const raw = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
     const decoded = decodeAgentFrame(raw);
     if (!decoded.ok) {
@@ -285,15 +299,8 @@ export class AgentGateway implements AgentLink {
       if (waiting && (frame.type === waiting.expects || frame.type === 'error')) {
         conn.pending.delete(frame.re);
         clearTimeout(waiting.timer);
-        if (frame.type === 'error') {
-          const p = frame.payload as { code: string; message: string };
-          waiting.reject(
-            new AppError(
-              p.code === 'timeout' ? 'agent_timeout' : 'agent_error',
-              `the agent could not do this: ${p.message || p.code}`,
-            ),
-          );
-        } else waiting.resolve(frame.payload);
+        if (frame.type === 'error') waiting.reject(agentFailure(frame.payload as { code: string; message: string }));
+        else waiting.resolve(frame.payload);
         return;
       }
     }
@@ -350,7 +357,7 @@ export class AgentGateway implements AgentLink {
           .catch((error: unknown) => this.opts.log.warn({ err: error }, 'could not audit an agent claiming another device'));
       }
     }
-    if (conn.badFrames > MAX_BAD_FRAMES_PER_MINUTE) conn.socket.close(1008, 'too many invalid frames');
+    if (conn.badFrames > MAX_BAD_FRAMES_PER_MINUTE) closeSocket(conn.socket, 1008, 'too many invalid frames');
   }
 
   // Sweeps -------------------------------------------------------------------
@@ -362,14 +369,25 @@ export class AgentGateway implements AgentLink {
     await this.markOffline(conn);
   }
 
-  private async markOffline(conn: Connection): Promise<void> {
-    await conn.connecting;
-    try {
-      await this.opts.presence.disconnected(conn.identity, this.gatewayId, new Date(conn.lastFrameAt));
-      this.opts.bus.publish('device.offline', eventOf(conn.identity));
-    } catch (error) {
-      this.opts.log.warn({ err: error, deviceId: conn.identity.deviceId }, 'could not mark an agent offline');
-    }
+  /** Registered before its first await, so a socket of the device attached from now on waits for it. */
+  private markOffline(conn: Connection): Promise<void> {
+    const deviceId = conn.identity.deviceId;
+    const earlier = this.offlineWrites.get(deviceId);
+    const write = (async () => {
+      if (earlier) await earlier;
+      await conn.connecting;
+      try {
+        await this.opts.presence.disconnected(conn.identity, this.gatewayId, new Date(conn.lastFrameAt));
+        this.opts.bus.publish('device.offline', eventOf(conn.identity));
+      } catch (error) {
+        this.opts.log.warn({ err: error, deviceId }, 'could not mark an agent offline');
+      }
+    })();
+    this.offlineWrites.set(deviceId, write);
+    void write.finally(() => {
+      if (this.offlineWrites.get(deviceId) === write) this.offlineWrites.delete(deviceId);
+    });
+    return write;
   }
 
   private failPending(conn: Connection, message: string): void {
@@ -404,7 +422,7 @@ export class AgentGateway implements AgentLink {
       const revoked = await this.opts.presence.revoked([...byAgent.keys()]);
       for (const agentId of revoked) {
         const conn = byAgent.get(agentId);
-        if (conn) conn.socket.close(CLOSE_REVOKED, 'credential revoked');
+        if (conn) closeSocket(conn.socket, CLOSE_REVOKED, 'credential revoked');
       }
     } finally {
       this.checkingRevocation = false;
@@ -433,6 +451,29 @@ export class AgentGateway implements AgentLink {
       this.flushing = false;
     }
   }
+}
+
+/**
+ * Closes a socket and cuts it if the peer has not answered the close frame
+ * within CLOSE_GRACE_MS: a revoked or misbehaving agent must not hold it open.
+ */
+function closeSocket(socket: WebSocket, code: number, reason: string): void {
+  socket.close(code, reason);
+  const timer = setTimeout(() => {
+    if (socket.readyState !== WebSocket.CLOSED) socket.terminate();
+  }, CLOSE_GRACE_MS);
+  timer.unref();
+}
+
+/** An agent's `error` reply as the REST caller sees it. */
+function agentFailure(p: { code: string; message: string }): AppError {
+  if (p.code === 'busy') {
+    return new AppError('agent_busy', 'the device is busy with another request of this kind; try again in a few seconds');
+  }
+  return new AppError(
+    p.code === 'timeout' ? 'agent_timeout' : 'agent_error',
+    `the agent could not do this: ${p.message || p.code}`,
+  );
 }
 
 function eventOf(a: AgentIdentity) {

@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'unsupported_media_type'
   | 'device_offline'
   | 'agent_error'
+  | 'agent_busy'
   | 'agent_timeout'
   | 'agents_unreachable'
   | 'enrollment_refused'
@@ -49,6 +50,8 @@ const STATUS: Record<ErrorCode, number> = {
   // or this process cannot reach agents at all.
   device_offline: 409,
   agent_error: 502,
+  // The agent does one of some requests at a time (a disk scan) and is on another.
+  agent_busy: 409,
   agent_timeout: 504,
   agents_unreachable: 503,
   // A site code or enrollment token that does not (or no longer) buys an agent identity.
