@@ -432,6 +432,19 @@ describe('frames (security.md 16, 20)', () => {
     agent.close();
   });
 
+  it('closes the socket of an agent that floods valid frames faster than they can be handled (1008)', async () => {
+    const d = await enrollTestDevice(t, acme, 'flooder');
+    const agent = await TestAgent.open(base, d.credential);
+    await agent.next('welcome');
+    // Each status is a database write; hundreds at once are more than any agent has reason to send.
+    for (let i = 0; i < 300; i++) agent.send('status', { status: sampleStatus() });
+    const closed = await agent.closed;
+    expect(closed.code).toBe(1008);
+    expect(closed.reason).toBe('too many messages at once');
+    // the refusals were answered as busy, not silently dropped
+    expect(agent.received.filter((f) => f.includes('"busy"')).length).toBeGreaterThan(MAX_BAD_FRAMES_PER_MINUTE);
+  });
+
   it('survives hundreds of fuzzed frames: answers errors, stores nothing, and still serves agents', async () => {
     const d = await enrollTestDevice(t, acme, 'fuzz-target');
     const softwareBefore = await t.database.ownerQuery('select 1 from device_software where device_id = $1', [d.deviceId]);

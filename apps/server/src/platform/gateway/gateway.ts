@@ -322,6 +322,8 @@ export class AgentGateway implements AgentLink {
     }
     if (conn.inFlight >= MAX_IN_FLIGHT) {
       conn.session.send('error', { code: 'busy', message: 'too many messages at once; send it again later' }, { re: frame.id });
+      // A well-behaved agent never has this many messages outstanding: a flood counts like garbage.
+      this.strike(conn, 'too many messages at once');
       return;
     }
     const first = !conn.seenTypes.has(frame.type);
@@ -339,13 +341,18 @@ export class AgentGateway implements AgentLink {
       .finally(() => conn.inFlight--);
   }
 
-  private badFrame(conn: Connection, failure: DecodeFailure, raw: Buffer): void {
+  /** One more frame the gateway refused; past the per-minute budget the socket is closed (security.md 20). */
+  private strike(conn: Connection, reason: string): void {
     const now = Date.now();
     if (now - conn.badWindowStart > 60_000) {
       conn.badWindowStart = now;
       conn.badFrames = 0;
     }
     conn.badFrames++;
+    if (conn.badFrames > MAX_BAD_FRAMES_PER_MINUTE) closeSocket(conn.socket, 1008, reason);
+  }
+
+  private badFrame(conn: Connection, failure: DecodeFailure, raw: Buffer): void {
     const options: EncodeOptions = failure.id ? { re: failure.id } : {};
     conn.session.send('error', { code: failure.code, message: failure.message }, options);
     if (!conn.claimAudited) {
@@ -357,7 +364,7 @@ export class AgentGateway implements AgentLink {
           .catch((error: unknown) => this.opts.log.warn({ err: error }, 'could not audit an agent claiming another device'));
       }
     }
-    if (conn.badFrames > MAX_BAD_FRAMES_PER_MINUTE) closeSocket(conn.socket, 1008, 'too many invalid frames');
+    this.strike(conn, 'too many invalid frames');
   }
 
   // Sweeps -------------------------------------------------------------------
