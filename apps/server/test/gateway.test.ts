@@ -194,7 +194,7 @@ describe('connection and presence (GW1, GW6)', () => {
     second.close();
   });
 
-  it('a reconnect while the old socket is still being marked offline leaves the device online', async () => {
+  it('a reconnect while the old socket is still being marked offline leaves the device online, with the newest settings', async () => {
     const d = await enrollTestDevice(t, acme);
     const first = await TestAgent.open(base, d.credential);
     await first.next('welcome');
@@ -219,8 +219,15 @@ describe('connection and presence (GW1, GW6)', () => {
       await new Promise((r) => setTimeout(r, 100));
       const second = await TestAgent.open(base, d.credential);
       await new Promise((r) => setTimeout(r, 300));
+      // Settings changed before the welcome: an agent ignores frames before it, so the welcome carries them.
+      const patched = await t.call(acme.session, 'PATCH', `/api/v1/partners/${acme.partnerId}/devices/${d.deviceId}`, {
+        version: 1,
+        heartbeat_seconds: 45,
+      });
+      expect(patched.statusCode, patched.body).toBe(200);
       release();
-      await second.next('welcome');
+      expect((await second.next('welcome')).payload.config.heartbeat_seconds).toBe(45);
+      expect(second.received.filter((f) => f.includes('"type":"config"'))).toEqual([]);
       await new Promise((r) => setTimeout(r, 300));
       const row = await deviceRow(d.deviceId);
       expect(row.online).toBe(true);

@@ -67,6 +67,8 @@ interface Connection {
   /** Resolves once the device is marked online (or that failed); closing waits for it. */
   connecting: Promise<void>;
   welcomed: boolean;
+  /** Settings changed while the agent was being welcomed: the welcome carries them instead. */
+  pendingConfig: AgentConfig | null;
   config: AgentConfig;
   lastFrameAt: number;
   /** When the agent was last told its config: a shorter heartbeat counts from then, not from its last frame. */
@@ -176,6 +178,7 @@ export class AgentGateway implements AgentLink {
       socket,
       connecting: Promise.resolve(),
       welcomed: false,
+      pendingConfig: null,
       config: DEFAULT_CONFIG,
       lastFrameAt: now,
       configSentAt: now,
@@ -207,12 +210,13 @@ export class AgentGateway implements AgentLink {
           gatewayId: this.gatewayId,
           remoteIp,
         });
-        conn.config = config;
+        // A change pushed during the read above is the newer one.
+        conn.config = conn.pendingConfig ?? config;
         if (this.connections.get(identity.deviceId) !== conn || socket.readyState !== WebSocket.OPEN) return;
         send('welcome', {
           device_id: identity.deviceId,
           server_version: SERVER_VERSION,
-          config,
+          config: conn.config,
           inventory_hash: inventoryHash,
         });
         conn.welcomed = true;
@@ -260,6 +264,12 @@ export class AgentGateway implements AgentLink {
   push<T extends ServerMessageType>(deviceId: string, type: T, payload: ServerPayload<T>): boolean {
     const conn = this.connections.get(deviceId);
     if (!conn || conn.socket.readyState !== WebSocket.OPEN) return false;
+    // Before its welcome the agent ignores everything: keep the settings for the welcome.
+    if (!conn.welcomed) {
+      if (type !== 'config') return false;
+      conn.pendingConfig = (payload as ServerPayload<'config'>).config;
+      return true;
+    }
     // The heartbeat timeout follows the interval the agent was just told.
     if (type === 'config') {
       conn.config = (payload as ServerPayload<'config'>).config;
