@@ -5,7 +5,7 @@ import { Badge } from '../../ui/badge';
 import { Button } from '../../ui/button';
 import { Card } from '../../ui/card';
 import { ConfirmDialog } from '../../ui/confirm-dialog';
-import { DataTable } from '../../ui/data-table';
+import { cursorListProps, DataTable } from '../../ui/data-table';
 import type { Column } from '../../ui/data-table';
 import { EmptyState } from '../../ui/empty-state';
 import { ListToolbar } from '../../ui/list-toolbar';
@@ -180,13 +180,8 @@ export function ApiKeysPage() {
           rowClassName={(k) => (k.status === 'revoked' ? 'bg-muted/40' : undefined)}
           sort="-created_at"
           onSortChange={() => undefined}
-          status={list.status}
-          error={list.error}
-          onRetry={() => void list.refetch()}
+          {...cursorListProps(list)}
           total={null}
-          hasNextPage={list.hasNextPage}
-          isFetchingNextPage={list.isFetchingNextPage}
-          onLoadMore={() => void list.fetchNextPage()}
           empty={
             <EmptyState
               icon={KeyRound}

@@ -5,7 +5,7 @@ import { useDocumentTitle } from '../../app/use-document-title';
 import { Button } from '../../ui/button';
 import { Card } from '../../ui/card';
 import { ConfirmDialog } from '../../ui/confirm-dialog';
-import { DataTable } from '../../ui/data-table';
+import { cursorListProps, DataTable } from '../../ui/data-table';
 import type { Column } from '../../ui/data-table';
 import { EmptyState } from '../../ui/empty-state';
 import { ListToolbar } from '../../ui/list-toolbar';
@@ -166,13 +166,8 @@ export function PartnerApiKeysPage() {
           rowClassName={(k) => (k.status === 'revoked' ? 'bg-muted/40' : undefined)}
           sort="-created_at"
           onSortChange={() => undefined}
-          status={list.status}
-          error={list.error}
-          onRetry={() => void list.refetch()}
+          {...cursorListProps(list)}
           total={null}
-          hasNextPage={list.hasNextPage}
-          isFetchingNextPage={list.isFetchingNextPage}
-          onLoadMore={() => void list.fetchNextPage()}
           empty={
             status ? (
               <EmptyState
