@@ -66,6 +66,13 @@ export const EnrollResponse = Type.Object(
     organization_id: Type.String({ format: 'uuid' }),
     site_id: Type.String({ format: 'uuid' }),
     server_version: Type.String(),
+    /**
+     * The server's command-signing public key (Ed25519, SPKI DER, base64) and its id
+     * (protocol 2). The agent keeps it and runs only commands it verifies (AGT18).
+     */
+    command_key: Type.Optional(
+      Type.Object({ key_id: Type.String({ pattern: '^[0-9a-f]{16}$' }), public_key: Type.String({ maxLength: 512 }) }),
+    ),
   },
   { $id: 'EnrollResponse' },
 );

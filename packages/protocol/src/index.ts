@@ -2,5 +2,6 @@
 export * from './version.js';
 export * from './bootstrap.js';
 export * from './inventory.js';
+export * from './commands.js';
 export * from './messages.js';
 export * from './codec.js';

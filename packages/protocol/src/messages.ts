@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from 'typebox';
+import { CommandEnvelope, CommandResult, RefusalReason } from './commands.js';
 import { FolderUsage, Inventory, PartitionUsage, ProcessInfo, Status } from './inventory.js';
 
 /**
@@ -67,6 +68,16 @@ export const ServerMessages = {
     /** How deep below `path` to report folders (sizes always include everything below). */
     depth: Type.Optional(Type.Integer({ minimum: 1, maximum: 4 })),
   }),
+  /**
+   * Run this (AGT9, AGT18). Sent when the run is queued and the agent is
+   * online, and again on every reconnect until the agent reports it finished:
+   * the agent de-duplicates by run id.
+   */
+  command: Obj({ envelope: CommandEnvelope }),
+  /** Stop this run: the agent kills its process tree and reports it `cancelled`. */
+  'command.cancel': Obj({ run_id: Type.String({ format: 'uuid' }) }),
+  /** The result of this run is stored: the agent may forget it. */
+  'command.result.ack': Obj({ run_id: Type.String({ format: 'uuid' }) }),
   error: Obj({ code: ErrorCode, message: Type.String({ maxLength: 2000 }) }),
 } satisfies Record<string, TSchema>;
 
@@ -89,6 +100,27 @@ export const AgentMessages = {
     /** True when the scan stopped at its time or entry budget before it saw everything. */
     partial: Type.Boolean(),
     scanned_entries: Type.Integer({ minimum: 0 }),
+  }),
+  /** The command verified and started (or, for a repeated delivery, is still running). */
+  'command.accepted': Obj({ run_id: Type.String({ format: 'uuid' }), started_at: Type.Integer({ minimum: 0 }) }),
+  /** Output as it is produced, coalesced (at most a few frames a second per run). Live view only: the result holds it all. */
+  'command.output': Obj({
+    run_id: Type.String({ format: 'uuid' }),
+    /** Per run, from 0, so the server can drop repeats and order chunks. */
+    seq: Type.Integer({ minimum: 0 }),
+    stream: Type.Union([Type.Literal('stdout'), Type.Literal('stderr')]),
+    data: Type.String({ maxLength: 65_536 }),
+  }),
+  /** The run ended. Sent again on every reconnect until `command.result.ack`. */
+  'command.result': Obj({ result: CommandResult }),
+  /**
+   * The agent refused a command without running it (security.md 26). `run_id`
+   * is what the envelope claimed, when it was readable.
+   */
+  'command.refused': Obj({
+    run_id: Type.Union([Type.String({ maxLength: 64 }), Type.Null()]),
+    reason: RefusalReason,
+    message: Type.String({ maxLength: 2000 }),
   }),
   error: Obj({ code: ErrorCode, message: Type.String({ maxLength: 2000 }) }),
 } satisfies Record<string, TSchema>;

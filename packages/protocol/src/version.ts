@@ -2,7 +2,7 @@
  * The protocol version this build speaks. It goes up by one whenever a
  * message is added or changed; CHANGELOG.md says what changed and when.
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** The oldest protocol version this build still understands. */
 export const MIN_PROTOCOL_VERSION = 1;

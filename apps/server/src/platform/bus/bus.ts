@@ -27,6 +27,23 @@ export interface BusEvents {
   'device.enrolled': DeviceEvent;
   /** A device was deleted. */
   'device.deleted': DeviceEvent;
+  /** Runs were queued for these devices (or approved, or a schedule fired): gateways holding them deliver. */
+  'commands.queued': { tenantId: string; deviceIds: string[] };
+  /** Runs to stop: gateways holding their devices send `command.cancel`. */
+  'commands.cancel': { tenantId: string; runs: { runId: string; deviceId: string }[] };
+  /** A run changed status (queued, sent, running, a final state). */
+  'run.updated': RunEvent;
+  /** A chunk of a run's live output. */
+  'run.output': RunEvent & { seq: number; stream: 'stdout' | 'stderr'; data: string };
+  /** A task was created, approved, rejected (its runs' counts changed). */
+  'task.updated': { tenantId: string; taskId: string };
+}
+
+/** Where a run happened, and which run. */
+export interface RunEvent extends DeviceEvent {
+  runId: string;
+  taskId: string;
+  status: string;
 }
 
 export type Topic = keyof BusEvents;

@@ -10,6 +10,8 @@ export type AssignmentScope = "organization" | "partner" | "platform" | "site";
 
 export type AuditActorType = "agent" | "api_key" | "system" | "user";
 
+export type CommandKind = "inventory_refresh" | "process_kill" | "reboot" | "script" | "shell";
+
 export type Generated<T> = T extends ColumnType<infer S, infer I, infer U>
   ? ColumnType<S, I | undefined, U>
   : ColumnType<T, T | undefined, T>;
@@ -29,6 +31,10 @@ export type JsonValue = JsonArray | JsonObject | JsonPrimitive;
 export type PartnerStatus = "active" | "suspended";
 
 export type PermissionScope = "partner" | "platform";
+
+export type RunStatus = "cancelled" | "expired" | "failed" | "queued" | "running" | "sent" | "succeeded" | "timed_out";
+
+export type TaskApproval = "approved" | "not_required" | "pending" | "rejected";
 
 export type UserStatus = "active" | "invited" | "suspended";
 
@@ -99,6 +105,140 @@ export interface AuthThrottle {
   window_started_at: Generated<string>;
 }
 
+export interface CommandRuns {
+  cancel_requested_at: string | null;
+  cancel_requested_by: string | null;
+  created_at: Generated<string>;
+  device_id: string;
+  device_input_encrypted: string | null;
+  error: string | null;
+  exit_code: number | null;
+  expires_at: string;
+  finished_at: string | null;
+  id: Generated<string>;
+  key_id: string;
+  nonce: string;
+  organization_id: string;
+  output_seq: Generated<number>;
+  payload_hash: string;
+  result_acked: Generated<boolean>;
+  sent_at: string | null;
+  signature: string;
+  site_id: string;
+  started_at: string | null;
+  status: Generated<RunStatus>;
+  stderr: Generated<string>;
+  stderr_truncated: Generated<boolean>;
+  stdout: Generated<string>;
+  stdout_truncated: Generated<boolean>;
+  task_id: string;
+  tenant_id: string;
+  updated_at: Generated<string>;
+}
+
+export interface CommandSchedules {
+  action: Json;
+  action_secrets: string | null;
+  created_at: Generated<string>;
+  created_by: string | null;
+  cron: string;
+  deleted_at: string | null;
+  description: Generated<string>;
+  enabled: Generated<boolean>;
+  expiry_hours: number | null;
+  id: Generated<string>;
+  last_run_at: string | null;
+  last_task_id: string | null;
+  name: string;
+  next_run_at: string | null;
+  target: Json;
+  tenant_id: string;
+  timezone: Generated<string>;
+  updated_at: Generated<string>;
+  version: Generated<number>;
+}
+
+export interface CommandSettings {
+  default_expiry_hours: Generated<number>;
+  fanout_threshold: Generated<number>;
+  halted: Generated<boolean>;
+  halted_at: string | null;
+  halted_by: string | null;
+  halted_reason: Generated<string>;
+  tenant_id: string;
+  updated_at: Generated<string>;
+  version: Generated<number>;
+}
+
+export interface CommandSigningKeys {
+  created_at: Generated<string>;
+  key_id: string;
+  private_key_encrypted: string;
+  public_key: Buffer;
+  retired_at: string | null;
+}
+
+export interface CommandTasks {
+  approval: Generated<TaskApproval>;
+  approval_at: string | null;
+  approval_by: string | null;
+  created_at: Generated<string>;
+  created_by: string | null;
+  created_by_label: Generated<string>;
+  expires_at: string;
+  id: Generated<string>;
+  idempotency_key: string | null;
+  kind: CommandKind;
+  parameters: Generated<Json>;
+  payload: Json;
+  reason: string;
+  schedule_id: string | null;
+  script_id: string | null;
+  script_version: number | null;
+  target: Json;
+  target_count: number;
+  tenant_id: string;
+  title: string;
+}
+
+export interface CustomFieldDefinitions {
+  choices: Generated<string[]>;
+  created_at: Generated<string>;
+  default_value: Json | null;
+  deleted_at: string | null;
+  description: Generated<string>;
+  entity: string;
+  id: Generated<string>;
+  label: string;
+  name: string;
+  position: Generated<number>;
+  tenant_id: string;
+  type: string;
+  updated_at: Generated<string>;
+  version: Generated<number>;
+}
+
+export interface CustomFieldValues {
+  definition_id: string;
+  entity_id: string;
+  tenant_id: string;
+  updated_at: Generated<string>;
+  updated_by: string | null;
+  value: Json;
+}
+
+export interface DeviceFilters {
+  created_at: Generated<string>;
+  created_by: string | null;
+  deleted_at: string | null;
+  id: Generated<string>;
+  name: string;
+  query: Generated<Json>;
+  tenant_id: string;
+  updated_at: Generated<string>;
+  version: Generated<number>;
+}
+
 export interface Devices {
   agent_version: Generated<string>;
   arch: Generated<string>;
@@ -130,6 +270,7 @@ export interface Devices {
   site_id: string;
   status: Json | null;
   status_at: string | null;
+  tags: Generated<string[]>;
   tenant_id: string;
   updated_at: Generated<string>;
   version: Generated<number>;
@@ -233,6 +374,44 @@ export interface Roles {
   tenant_id: string | null;
   updated_at: Generated<string>;
   version: Generated<number>;
+}
+
+export interface Scripts {
+  body: string;
+  category: Generated<string>;
+  copied_from: string | null;
+  created_at: Generated<string>;
+  created_by: string | null;
+  default_timeout_seconds: Generated<number>;
+  deleted_at: string | null;
+  description: Generated<string>;
+  id: Generated<string>;
+  language: string;
+  name: string;
+  parameters: Generated<Json>;
+  run_as: Generated<string>;
+  target_os: Generated<string[]>;
+  tenant_id: string | null;
+  updated_at: Generated<string>;
+  updated_by: string | null;
+  version: Generated<number>;
+}
+
+export interface ScriptVersions {
+  body: string;
+  category: string;
+  default_timeout_seconds: number;
+  description: string;
+  edited_at: Generated<string>;
+  edited_by: string | null;
+  language: string;
+  name: string;
+  parameters: Json;
+  run_as: string;
+  script_id: string;
+  target_os: string[];
+  tenant_id: string | null;
+  version: number;
 }
 
 export interface Sessions {
@@ -353,6 +532,14 @@ export interface DB {
   api_keys: ApiKeys;
   audit_events: AuditEvents;
   auth_throttle: AuthThrottle;
+  command_runs: CommandRuns;
+  command_schedules: CommandSchedules;
+  command_settings: CommandSettings;
+  command_signing_keys: CommandSigningKeys;
+  command_tasks: CommandTasks;
+  custom_field_definitions: CustomFieldDefinitions;
+  custom_field_values: CustomFieldValues;
+  device_filters: DeviceFilters;
   device_software: DeviceSoftware;
   devices: Devices;
   enrollment_tokens: EnrollmentTokens;
@@ -363,6 +550,8 @@ export interface DB {
   role_assignments: RoleAssignments;
   role_permissions: RolePermissions;
   roles: Roles;
+  script_versions: ScriptVersions;
+  scripts: Scripts;
   sessions: Sessions;
   site_enrollment_codes: SiteEnrollmentCodes;
   sites: Sites;

@@ -110,6 +110,8 @@ export class AgentGateway implements AgentLink {
       bus: Bus;
       log: Logger;
       handlers: AgentHandlers;
+      /** The agent was welcomed: modules may now send it what it is owed (queued commands). */
+      onConnected?: (agent: AgentSession) => void;
       /** Records an agent naming another device in a frame (security.md 16). */
       auditClaim: (agent: AgentIdentity, detail: { claimed: string }) => Promise<void>;
       timings?: Partial<GatewayTimings>;
@@ -221,6 +223,11 @@ export class AgentGateway implements AgentLink {
         });
         conn.welcomed = true;
         this.opts.bus.publish('device.online', eventOf(identity));
+        try {
+          this.opts.onConnected?.(conn.session);
+        } catch (error) {
+          this.opts.log.error({ err: error, deviceId: identity.deviceId }, 'an agent-connected hook failed');
+        }
       } catch (error) {
         this.opts.log.error({ err: error, deviceId: identity.deviceId }, 'could not mark an agent online');
         socket.close(1011, 'server error; reconnect later');

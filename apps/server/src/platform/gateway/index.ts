@@ -36,6 +36,8 @@ export async function registerAgentGateway(
     }
   }
 
+  const onConnected = modules.flatMap((m) => (m.agentConnected ? [m.agentConnected(ctx)] : []));
+
   const gateway = new AgentGateway({
     // Stable across restarts of the same setup, so a restarted gateway finds the devices it left online.
     gatewayId: `${hostname()}:${ctx.config.port}`,
@@ -43,6 +45,9 @@ export async function registerAgentGateway(
     bus: ctx.bus,
     log: ctx.log,
     handlers,
+    onConnected: (agent) => {
+      for (const fn of onConnected) fn(agent);
+    },
     timings,
     auditClaim: (agent, detail) =>
       recordAudit(

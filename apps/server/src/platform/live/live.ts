@@ -22,6 +22,8 @@ export interface LiveEventRule {
   topics: readonly Topic[];
   permission: string;
   scope: (event: BusEvents[Topic]) => { target: Target & { partnerId: string }; id: string };
+  /** Extra fields the browser gets with the event (e.g. a run's output chunk), so it need not refetch. */
+  detail?: (event: BusEvents[Topic]) => Record<string, unknown>;
 }
 
 /** A rule for topics that share one event type. */
@@ -29,8 +31,9 @@ export function liveEvents<T extends Topic>(
   topics: readonly T[],
   permission: string,
   scope: (event: BusEvents[T]) => { target: Target & { partnerId: string }; id: string },
+  detail?: (event: BusEvents[T]) => Record<string, unknown>,
 ): LiveEventRule {
-  return { topics, permission, scope: scope as LiveEventRule['scope'] };
+  return { topics, permission, scope: scope as LiveEventRule['scope'], detail: detail as LiveEventRule['detail'] };
 }
 
 /**
@@ -98,7 +101,7 @@ export const liveSocket = fp<{ db: Database; bus: Bus; events: LiveEventRule[] }
       opts.bus.subscribe(rule.topics, (topic, event) => {
         if (principals.size === 0) return;
         const { target, id } = rule.scope(event);
-        const message = JSON.stringify({ type: topic, id, partner_id: target.partnerId });
+        const message = JSON.stringify({ ...rule.detail?.(event), type: topic, id, partner_id: target.partnerId });
         for (const [socket, principal] of principals) {
           if (hasPermission(principal, rule.permission, target, true)) socket.send(message);
         }

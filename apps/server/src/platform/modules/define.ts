@@ -8,7 +8,7 @@ import type { Jobs } from '../jobs/jobs.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { SecretBox } from '../secrets.js';
 import type { Bus } from '../bus/bus.js';
-import type { AgentHandlers, AgentLink, AgentPresence } from '../gateway/agent-link.js';
+import type { AgentHandlers, AgentLink, AgentPresence, AgentSession } from '../gateway/agent-link.js';
 import type { LiveEventRule } from '../live/live.js';
 
 /** What every module is given: the platform services, never another module's tables. */
@@ -50,6 +50,11 @@ export interface CloudRmmModule {
    * handling the same type is refused at start.
    */
   agentHandlers?: (ctx: ModuleContext) => AgentHandlers;
+  /**
+   * Gateway role only: called once an agent is welcomed on this gateway (e.g. to
+   * deliver what was queued for it while it was away). Must not block: batch the work.
+   */
+  agentConnected?: (ctx: ModuleContext) => (agent: AgentSession) => void;
   /**
    * The one module that owns devices and agent credentials: authenticates agent
    * sockets and keeps presence for the gateway.
