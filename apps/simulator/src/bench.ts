@@ -1,20 +1,19 @@
 /*
- * `npm run bench -- gateway [options]` (also `npm run bench:gateway -- [options]`):
- * starts one real CloudRMM server with an embedded Postgres in a temporary data
- * folder, connects N simulated agents to it and prints what it cost as JSON.
+ * `npm run bench -- gateway|fanout [options]` (also `npm run bench:gateway`,
+ * `npm run bench:fanout`): starts one real CloudRMM server with an embedded
+ * Postgres in a temporary data folder, drives N simulated agents against it and
+ * prints what it cost as JSON.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Api, benchPartner, dirBytes, log, mergeKinds, postmasterPid, round, sleep, startServer, waitFor } from './bench-kit.js';
 import { checkKnown, intFlag, loopbackSources, parseFlags, UsageError } from './cli.js';
+import { benchFanout, FANOUT_USAGE } from './fanout.js';
 import { cpuSeconds, rssBytes, treeUsage } from './proc.js';
 import { startSimulation, type Simulation } from './simulation.js';
-import { progressLine, type FleetStats } from './stats.js';
-
-const ROOT = path.resolve(import.meta.dirname, '../../..');
+import { progressLine } from './stats.js';
 
 const USAGE = `usage: npm run bench -- gateway [options]    (or: npm run bench:gateway -- [options])
 
@@ -46,175 +45,6 @@ const KNOWN = [
   'progress',
 ] as const;
 
-const log = (line: string) => process.stderr.write(line + '\n');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** A signed-in admin session against the bench server's REST API. */
-class Api {
-  private cookie = '';
-  private csrf = '';
-
-  constructor(private readonly base: string) {}
-
-  async login(email: string, password: string): Promise<void> {
-    const res = await fetch(`${this.base}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password }),
-    });
-    const body = (await res.json()) as { csrf_token?: string; second_factor_required?: boolean };
-    if (res.status !== 200 || body.second_factor_required)
-      throw new Error(`sign-in as ${email} failed: ${res.status} ${JSON.stringify(body)}`);
-    const cookie = res.headers.getSetCookie().find((c) => c.startsWith('crmm_session='));
-    if (!cookie) throw new Error('sign-in set no session cookie');
-    this.cookie = cookie.split(';')[0]!;
-    this.csrf = body.csrf_token!;
-  }
-
-  async call<T>(method: string, pathname: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${this.base}/api/v1${pathname}`, {
-      method,
-      headers: {
-        cookie: this.cookie,
-        'x-csrf-token': this.csrf,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    if (res.status >= 300) throw new Error(`${method} ${pathname} answered ${res.status}: ${text}`);
-    return (text ? JSON.parse(text) : null) as T;
-  }
-}
-
-interface ServerProcess {
-  child: ChildProcess;
-  pid: number;
-  url: string;
-  dataDir: string;
-  logFile: string;
-  stop: () => Promise<void>;
-}
-
-async function startServer(opts: { from: 'src' | 'dist'; adminEmail: string; adminPassword: string }): Promise<ServerProcess> {
-  if (opts.from === 'dist') {
-    // Build output goes to stderr: stdout carries only the result JSON.
-    const built = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build-stale.mjs'), 'protocol', 'server'], {
-      cwd: ROOT,
-      stdio: ['ignore', 2, 2],
-    });
-    if (built.status !== 0) throw new Error('building the server failed');
-  }
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudrmm-bench-'));
-  const port = await freePort();
-  const pgPort = await freePort();
-  const logFile = path.join(dataDir, 'server.log');
-  const out = fs.openSync(logFile, 'a');
-  const entry =
-    opts.from === 'dist'
-      ? [process.execPath, '--enable-source-maps', path.join(ROOT, 'apps/server/dist/main.js')]
-      : [process.execPath, '--import', 'tsx', path.join(ROOT, 'apps/server/src/main.ts')];
-  // Through a shell only to raise the open-files limit to the hard cap (20,000 here): one per agent socket.
-  const child = spawn('/bin/sh', ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"', 'sh', ...entry, '--no-demo'], {
-    cwd: ROOT,
-    stdio: ['ignore', out, out],
-    env: {
-      ...process.env,
-      CLOUDRMM_DATA_DIR: dataDir,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      CLOUDRMM_PUBLIC_URL: `http://127.0.0.1:${port}`,
-      CLOUDRMM_PG_PORT: String(pgPort),
-      CLOUDRMM_ROLES: 'api,gateway,worker',
-      CLOUDRMM_ADMIN_EMAIL: opts.adminEmail,
-      CLOUDRMM_ADMIN_PASSWORD: opts.adminPassword,
-      CLOUDRMM_WEB_DIR: '',
-      LOG_LEVEL: 'warn',
-    },
-  });
-  fs.closeSync(out);
-  const url = `http://127.0.0.1:${port}`;
-  let exited = false;
-  child.on('exit', () => (exited = true));
-  const stop = async () => {
-    if (exited) return;
-    const done = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await Promise.race([done, sleep(25_000)]);
-    if (!exited) child.kill('SIGKILL');
-  };
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    if (exited) throw new Error(`the server exited while starting; its log:\n${tail(logFile)}`);
-    try {
-      const res = await fetch(`${url}/healthz`);
-      if (res.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`the server did not answer /healthz within 3 minutes; its log:\n${tail(logFile)}`);
-    }
-    await sleep(250);
-  }
-  return { child, pid: child.pid!, url, dataDir, logFile, stop };
-}
-
-function tail(file: string, lines = 40): string {
-  try {
-    return fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-/** The embedded Postgres's postmaster (first line of postmaster.pid), if running. */
-function postmasterPid(dataDir: string): number | null {
-  try {
-    return Number(fs.readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]) || null;
-  } catch {
-    return null;
-  }
-}
-
-async function waitFor(
-  what: string,
-  simulation: Simulation,
-  done: (stats: FleetStats) => boolean,
-  timeoutMs: number,
-  progressMs: number,
-  started: number,
-): Promise<number | null> {
-  const t0 = Date.now();
-  let lastProgress = Date.now();
-  for (;;) {
-    const stats = simulation.stats();
-    if (done(stats)) return (Date.now() - t0) / 1000;
-    if (Date.now() - t0 > timeoutMs) {
-      log(`[bench] gave up waiting for ${what} after ${Math.round(timeoutMs / 1000)} s`);
-      return null;
-    }
-    if (progressMs > 0 && Date.now() - lastProgress >= progressMs) {
-      lastProgress = Date.now();
-      log(progressLine(stats, Date.now() - started));
-    }
-    await sleep(100);
-  }
-}
-
 export async function benchGateway(argv: string[]): Promise<Record<string, unknown>> {
   const { flags } = parseFlags(argv, BOOLEANS);
   if (flags.has('help')) throw new UsageError('');
@@ -239,16 +69,7 @@ export async function benchGateway(argv: string[]): Promise<Record<string, unkno
   try {
     const api = new Api(server.url);
     await api.login(adminEmail, adminPassword);
-    const partner = await api.call<{ id: string }>('POST', '/partners', { name: 'Bench MSP' });
-    const org = await api.call<{ id: string }>('POST', `/partners/${partner.id}/organizations`, { name: 'Bench Org' });
-    const site = await api.call<{ id: string }>('POST', `/partners/${partner.id}/organizations/${org.id}/sites`, {
-      name: 'Bench Site',
-    });
-    const token = await api.call<{ token: string }>(
-      'POST',
-      `/partners/${partner.id}/organizations/${org.id}/sites/${site.id}/enrollment-tokens`,
-      { name: 'bench', max_uses: Math.min(agents, 100_000), expires_in_hours: 24 },
-    );
+    const { partnerId, token } = await benchPartner(api, agents);
 
     // Let start-up work (migrations, job schedules) settle before the baseline.
     await sleep(3000);
@@ -260,7 +81,7 @@ export async function benchGateway(argv: string[]): Promise<Record<string, unkno
     const simOptions = {
       server: server.url,
       agents,
-      token: token.token,
+      token,
       stateFile,
       software,
       ...(flags.has('processes') ? { processes: intFlag(flags, 'processes', 1, 1, 64) } : {}),
@@ -305,7 +126,7 @@ export async function benchGateway(argv: string[]): Promise<Record<string, unkno
     const pgDataBytes = dirBytes(pgDir) - pgWalBytes;
 
     // Steady state: a short heartbeat for every agent, pushed live through the partner's settings.
-    const settingsPath = `/partners/${partner.id}/agent-settings`;
+    const settingsPath = `/partners/${partnerId}/agent-settings`;
     const settings = await api.call<{ heartbeat_seconds: number; inventory_minutes: number; version: number }>(
       'GET',
       settingsPath,
@@ -414,46 +235,20 @@ export async function benchGateway(argv: string[]): Promise<Record<string, unkno
   }
 }
 
-/** Bytes of the files under a folder (Postgres's data, as root: the bench may read it). */
-function dirBytes(dir: string): number {
-  let total = 0;
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return 0;
-  }
-  for (const e of entries) {
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) total += dirBytes(full);
-    else if (e.isFile()) {
-      try {
-        total += fs.statSync(full).size;
-      } catch {
-        // removed meanwhile (WAL recycling)
-      }
-    }
-  }
-  return total;
-}
-
-function mergeKinds(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
-  const out = { ...a };
-  for (const [k, n] of Object.entries(b)) out[k] = (out[k] ?? 0) + n;
-  return out;
-}
-
 async function main(): Promise<void> {
   const [target, ...rest] = process.argv.slice(2);
+  let usage = `${USAGE}\n\n${FANOUT_USAGE}`;
   try {
-    if (target !== 'gateway') throw new UsageError(target ? `unknown benchmark "${target}" (expected: gateway)` : '');
-    const result = await benchGateway(rest);
+    if (target !== 'gateway' && target !== 'fanout')
+      throw new UsageError(target ? `unknown benchmark "${target}" (expected: gateway or fanout)` : '');
+    usage = target === 'fanout' ? FANOUT_USAGE : USAGE;
+    const result = target === 'fanout' ? await benchFanout(rest) : await benchGateway(rest);
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     process.exit(0);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     if (error.message) process.stderr.write(`bench: ${error.message}\n\n`);
-    process.stderr.write(USAGE + '\n');
+    process.stderr.write(usage + '\n');
     process.exit(error.message ? 2 : 0);
   }
 }

@@ -1,8 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { createPublicKey, randomUUID, verify, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import {
   AGENT_SOCKET_PATH,
+  commandSigningInput,
+  contentHash,
   ENROLL_PATH,
   MAX_FRAME_BYTES,
   PROTOCOL_VERSION,
@@ -11,6 +13,8 @@ import {
   type AgentConfig,
   type AgentMessageType,
   type AgentPayload,
+  type CommandEnvelope,
+  type CommandResult,
   type EnrollRequest,
   type EnrollResponse,
   type ServerFrame,
@@ -32,6 +36,15 @@ import { emptyStats, type FleetStats } from './stats.js';
 import { TimerWheel } from './wheel.js';
 
 export const SIMULATOR_AGENT_VERSION = '0.1.0-sim';
+
+/** Every simulated agent trusts the same server key: parse it once. */
+const publicKeys = new Map<string, KeyObject>();
+function publicKey(spkiBase64: string): KeyObject {
+  let key = publicKeys.get(spkiBase64);
+  if (!key)
+    publicKeys.set(spkiBase64, (key = createPublicKey({ key: Buffer.from(spkiBase64, 'base64'), format: 'der', type: 'spki' })));
+  return key;
+}
 
 export interface FleetOptions {
   /** The server's base URL: http(s)://host:port. */
@@ -76,6 +89,8 @@ interface Agent {
   inventoryFrameId: string | null;
   /** Generations of the three timers: a firing with an older one is ignored. */
   gens: [number, number, number];
+  /** Runs this agent was sent: the result until the server acknowledges it, then 'acked'. */
+  runs: Map<string, CommandResult | 'acked'>;
 }
 
 /**
@@ -122,6 +137,7 @@ export class Fleet {
         seq: 0,
         inventoryFrameId: null,
         gens: [0, 0, 0],
+        runs: new Map(),
       });
       if (credential) this.counters.enrolled++;
     }
@@ -266,7 +282,13 @@ export class Fleet {
     if (this.stopping) return;
     if (res.status === 201 || res.status === 200) {
       const enrolled = JSON.parse(res.body) as EnrollResponse;
-      agent.credential = { agent_id: enrolled.agent_id, device_id: enrolled.device_id, credential: enrolled.credential };
+      agent.credential = {
+        agent_id: enrolled.agent_id,
+        device_id: enrolled.device_id,
+        credential: enrolled.credential,
+        partner_id: enrolled.partner_id,
+        ...(enrolled.command_key ? { command_key: enrolled.command_key } : {}),
+      };
       agent.attempt = 0;
       this.counters.enrolled++;
       this.counters.enrolled_now++;
@@ -439,6 +461,8 @@ export class Fleet {
         this.counters.welcomed++;
         this.sendInventoryIfChanged(agent, frame.payload.inventory_hash);
         this.sendStatus(agent);
+        // Results the server has not acknowledged (it restarted, the socket dropped) go again.
+        for (const result of agent.runs.values()) if (result !== 'acked') this.send(agent, 'command.result', { result });
         this.scheduleHeartbeat(agent, Math.random());
         this.schedule(agent, KIND_STATUS, Date.now() + agent.config.inventory_minutes * 60_000 * (0.5 + Math.random() * 0.5));
         return;
@@ -481,6 +505,17 @@ export class Fleet {
         this.counters.requests_answered++;
         return;
       }
+      case 'command':
+        this.onCommand(agent, frame.payload.envelope);
+        return;
+      case 'command.result.ack':
+        if (typeof agent.runs.get(frame.payload.run_id) === 'object') {
+          agent.runs.set(frame.payload.run_id, 'acked');
+          this.counters.results_acked++;
+        }
+        return;
+      case 'command.cancel':
+        return;
       case 'error':
         if (frame.re && frame.re === agent.inventoryFrameId) {
           agent.inventoryFrameId = null;
@@ -489,6 +524,66 @@ export class Fleet {
         this.error(`server_error_${frame.payload.code}`, frame.payload.message);
         return;
     }
+  }
+
+  /**
+   * A command, checked as the real agent checks it (signature, device, partner,
+   * expiry) and answered at once with a successful result. Repeats of a run are
+   * answered from memory, never run twice.
+   */
+  private onCommand(agent: Agent, envelope: CommandEnvelope): void {
+    this.counters.commands_received++;
+    const credential = agent.credential!;
+    const known = agent.runs.get(envelope.run_id);
+    if (known === 'acked') return this.refuse(agent, envelope, 'replayed', 'this run already finished');
+    if (known) {
+      this.send(agent, 'command.result', { result: known });
+      return;
+    }
+    const key = credential.command_key;
+    const problem = !key
+      ? (['unknown_key', 'enrolled without a command key'] as const)
+      : key.key_id !== envelope.key_id
+        ? (['unknown_key', 'signed with another key'] as const)
+        : !verify(null, commandSigningInput(envelope), publicKey(key.public_key), Buffer.from(envelope.signature, 'base64'))
+          ? (['bad_signature', 'the signature does not verify'] as const)
+          : contentHash(envelope.payload) !== envelope.payload_hash
+            ? (['altered', 'the payload does not match its hash'] as const)
+            : envelope.device_id !== credential.device_id
+              ? (['wrong_device', 'for another device'] as const)
+              : credential.partner_id && envelope.partner_id !== credential.partner_id
+                ? (['wrong_partner', 'for another partner'] as const)
+                : envelope.expires_at < Date.now()
+                  ? (['expired', 'expired'] as const)
+                  : null;
+    if (problem) return this.refuse(agent, envelope, problem[0], problem[1]);
+    const startedAt = Date.now();
+    const result: CommandResult = {
+      run_id: envelope.run_id,
+      status: 'succeeded',
+      exit_code: 0,
+      stdout: `simulated ${envelope.payload.kind} on agent ${agent.index}\n`,
+      stderr: '',
+      stdout_truncated: false,
+      stderr_truncated: false,
+      started_at: startedAt,
+      finished_at: Date.now(),
+    };
+    agent.runs.set(envelope.run_id, result);
+    this.send(agent, 'command.accepted', { run_id: envelope.run_id, started_at: startedAt });
+    this.send(agent, 'command.result', { result });
+    this.counters.results_sent++;
+  }
+
+  private refuse(
+    agent: Agent,
+    envelope: CommandEnvelope,
+    reason: 'replayed' | 'unknown_key' | 'bad_signature' | 'altered' | 'wrong_device' | 'wrong_partner' | 'expired',
+    message: string,
+  ): void {
+    this.counters.commands_refused++;
+    this.error(`command_refused_${reason}`, message);
+    this.send(agent, 'command.refused', { run_id: envelope.run_id, reason, message });
   }
 
   private sendInventoryIfChanged(agent: Agent, serverHash: string | null): void {

@@ -6,6 +6,9 @@ export interface AgentCredential {
   agent_id: string;
   device_id: string;
   credential: string;
+  partner_id?: string;
+  /** The server's command-signing key from enrollment (protocol 2). */
+  command_key?: { key_id: string; public_key: string };
   /** The hash of the inventory this agent last computed (saves regenerating it when the server already has it). */
   inventory_hash?: string;
 }

@@ -19,6 +19,11 @@ export interface FleetStats {
   inventory_failures: number;
   statuses: number;
   requests_answered: number;
+  /** Commands received, refused (bad signature, wrong device, expired), results sent and acknowledged. */
+  commands_received: number;
+  commands_refused: number;
+  results_sent: number;
+  results_acked: number;
   configs: number;
   revoked: number;
   errors: number;
@@ -44,6 +49,10 @@ export function emptyStats(): FleetStats {
     inventory_failures: 0,
     statuses: 0,
     requests_answered: 0,
+    commands_received: 0,
+    commands_refused: 0,
+    results_sent: 0,
+    results_acked: 0,
     configs: 0,
     revoked: 0,
     errors: 0,
