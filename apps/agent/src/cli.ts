@@ -32,6 +32,8 @@ Environment:
   CLOUDRMM_AGENT_DIR              state directory (default /var/lib/cloudrmm-agent)
   CLOUDRMM_AGENT_MACHINE_ID_FILE  testing/debug aid: read the machine id from this file
                                   (the credential is bound to the machine id)
+  CLOUDRMM_AGENT_REBOOT_COMMAND   run this instead of the system's reboot command for
+                                  reboot commands (program and arguments, no shell)
 
 Exit codes: 0 ok, 1 failed or refused by the server, 2 usage error.
 `;
@@ -97,7 +99,7 @@ async function runCommand(args: string[], io: CliIo): Promise<number> {
   const connection = new AgentConnection({
     stateDir: stateDir(io.env),
     dev: values.dev === true,
-    registry: createRegistry(),
+    registry: createRegistry({ env: io.env }),
     log: io.log,
     env: io.env,
   });

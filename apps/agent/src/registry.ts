@@ -9,6 +9,7 @@ import type {
   ServerPayload,
 } from '@cloudrmm/protocol';
 import type { Logger } from './log.js';
+import { createCommandsFeature } from './features/commands/index.js';
 import { createConfigFeature } from './features/config/index.js';
 import { createDiskUsageFeature } from './features/disk-usage/index.js';
 import { createInventoryFeature } from './features/inventory/index.js';
@@ -20,6 +21,10 @@ export type FrameOf<T extends ServerMessageType> = Extract<ServerFrame, { type: 
 /** What a feature sees of the live connection. */
 export interface Session {
   readonly deviceId: string;
+  /** The partner this device was enrolled into. */
+  readonly partnerId: string;
+  /** The agent's state directory (root-only). */
+  readonly stateDir: string;
   readonly config: AgentConfig;
   /** The hash of the inventory the server holds (from `welcome`). */
   readonly serverInventoryHash: string | null;
@@ -41,6 +46,12 @@ export interface Feature {
   handles?: Notifications;
   /** Requests, answered with the reply type in REPLIES; a throw becomes an `error` frame. */
   answers?: Requests;
+  /**
+   * A frame of a type this feature handles failed its payload check. Returns
+   * true when it answered; otherwise (or without this hook) the agent answers
+   * an `error` frame.
+   */
+  malformed?(type: string, payload: unknown, message: string, session: Session): boolean;
   /** How many of this feature's requests may run at once; more are answered `busy`. */
   concurrency?: number;
   /** The session is established (`welcome` arrived). */
@@ -74,11 +85,13 @@ export class Registry {
 }
 
 /** Every feature of the agent. Removing a feature is deleting its folder and its line here. */
-export function createRegistry(): Registry {
+export function createRegistry(options: { env?: NodeJS.ProcessEnv } = {}): Registry {
+  const inventory = createInventoryFeature();
   return new Registry()
     .register(createConfigFeature())
-    .register(createInventoryFeature())
+    .register(inventory)
     .register(createStatusFeature())
     .register(createProcessesFeature())
-    .register(createDiskUsageFeature());
+    .register(createDiskUsageFeature())
+    .register(createCommandsFeature({ env: options.env ?? process.env, refreshInventory: () => inventory.refresh() }));
 }

@@ -43,6 +43,8 @@ function fakeSession(serverInventoryHash: string | null = null) {
   let open = true;
   const session: Session = {
     deviceId: 'device-1',
+    partnerId: 'partner-1',
+    stateDir: '/nonexistent',
     config,
     serverInventoryHash,
     send(type, payload) {

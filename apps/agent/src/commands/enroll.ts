@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { ENROLL_PATH, EnrollResponse, PROTOCOL_VERSION, matches, type EnrollRequest } from '@cloudrmm/protocol';
+import { checkCommandKey, saveCommandKey } from '../state/command-key.js';
 import { isEnrolled, readEnrollmentRecord, saveIdentity, type AgentIdentity } from '../state/credential.js';
 import { postJson, serverErrorMessage } from '../transport/http.js';
 import { sayHello } from '../transport/hello.js';
@@ -56,6 +57,13 @@ export async function enroll(options: EnrollOptions, say: (line: string) => void
   if (!matches(EnrollResponse, response.body))
     throw new EnrollRefusedError('the server answered the enrollment with an unexpected response');
   const enrolled = response.body;
+  if (enrolled.command_key) {
+    try {
+      checkCommandKey(enrolled.command_key);
+    } catch (error) {
+      throw new EnrollRefusedError(`enrollment refused: ${(error as Error).message}`);
+    }
+  }
   if (!server.plaintext && !response.peer) throw new EnrollRefusedError('could not read the server certificate chain to pin it');
 
   const previous = isEnrolled(options.stateDir) ? readEnrollmentRecord(options.stateDir) : null;
@@ -74,5 +82,8 @@ export async function enroll(options: EnrollOptions, say: (line: string) => void
     pinned: server.plaintext ? null : response.peer,
   };
   await saveIdentity(options.stateDir, identity, options.env);
+  // Commands are verified against this key (AGT18); without one every command is refused.
+  saveCommandKey(options.stateDir, enrolled.command_key);
+  if (!enrolled.command_key) say('the server sent no command-signing key: this agent will refuse every command');
   return identity;
 }

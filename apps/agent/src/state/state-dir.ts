@@ -30,6 +30,12 @@ export const stateFiles = (dir: string) => ({
   status: path.join(dir, 'status.json'),
   /** Who this agent is, without the secret: lets `status` answer without decrypting anything. */
   enrollment: path.join(dir, 'enrollment.json'),
+  /** The server's command-signing public key, stored at enrollment (AGT18). */
+  commandKey: path.join(dir, 'command-key.json'),
+  /** The command journal: one file per accepted run, kept until the server has its result and the run expired. */
+  runs: path.join(dir, 'runs'),
+  /** Private folders for the scripts being run. */
+  runTemp: path.join(dir, 'run-tmp'),
 });
 
 const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;

@@ -49,6 +49,8 @@ class LiveSession implements Session {
     private readonly ws: WebSocket,
     private readonly registry: Registry,
     readonly deviceId: string,
+    readonly partnerId: string,
+    readonly stateDir: string,
     public config: AgentConfig,
     readonly serverInventoryHash: string | null,
     readonly log: Logger,
@@ -345,6 +347,7 @@ export class AgentConnection {
       const decoded = decodeServerFrame(raw);
       if (!decoded.ok) {
         this.log('warn', 'frame.rejected', { code: decoded.code, message: decoded.message });
+        if (decoded.code === 'invalid_payload' && this.malformed(raw, decoded.message)) return;
         const reply = encodeAgentFrame(
           'error',
           { code: decoded.code, message: decoded.message.slice(0, 2000) },
@@ -383,6 +386,27 @@ export class AgentConnection {
     });
   }
 
+  /** Hands a frame whose payload failed its check to the feature that handles its type, if it wants it. */
+  private malformed(raw: Buffer, message: string): boolean {
+    const session = this.session;
+    if (!session) return false;
+    let frame: { type?: unknown; payload?: unknown };
+    try {
+      frame = JSON.parse(raw.toString('utf8')) as typeof frame;
+    } catch {
+      return false;
+    }
+    if (typeof frame.type !== 'string') return false;
+    const feature = this.options.registry.ownerOf(frame.type);
+    if (!feature?.malformed) return false;
+    try {
+      return feature.malformed(frame.type, frame.payload, message, session);
+    } catch (error) {
+      this.log('error', 'frame.handler_failed', { type: frame.type, error: errorMessage(error) });
+      return false;
+    }
+  }
+
   private dispatch(ws: WebSocket, identity: AgentIdentity, frame: ServerFrame): void {
     if (frame.type === 'welcome') {
       this.session?.end();
@@ -390,10 +414,20 @@ export class AgentConnection {
       if (device_id !== identity.device_id) {
         this.log('warn', 'welcome.device_mismatch', { expected: identity.device_id, got: device_id });
       }
-      this.session = new LiveSession(ws, this.options.registry, device_id, config, inventory_hash, this.log, (next) => {
-        this.update({ config: next });
-        this.log('info', 'config.applied', next);
-      });
+      this.session = new LiveSession(
+        ws,
+        this.options.registry,
+        device_id,
+        identity.partner_id,
+        this.options.stateDir,
+        config,
+        inventory_hash,
+        this.log,
+        (next) => {
+          this.update({ config: next });
+          this.log('info', 'config.applied', next);
+        },
+      );
       this.update({ config, device_id });
       this.log('info', 'session.welcome', { device_id, server_version, ...config });
       this.session.begin();

@@ -37,12 +37,16 @@ export interface FakeServer {
     config: AgentConfig;
     inventoryHash: string | null;
     sendWelcome: boolean;
+    /** The command-signing key the enrollment answer carries (none when null). */
+    commandKey: { key_id: string; public_key: string } | null;
   };
   credential: string;
-  ids: { agent_id: string; device_id: string };
+  ids: { agent_id: string; device_id: string; partner_id: string };
   send<T extends ServerMessageType>(type: T, payload: ServerPayload<T>, options?: { id?: string }): void;
   sendRaw(text: string): void;
   waitFor(predicate: (frame: AgentFrame) => boolean, timeoutMs?: number): Promise<AgentFrame>;
+  /** Calls `listener` with every valid frame from now on; returns the way to stop. */
+  onFrame(listener: (frame: AgentFrame) => void): () => void;
   setTlsContext(cert: string, key: string): void;
   close(): Promise<void>;
 }
@@ -52,6 +56,7 @@ export async function startFakeServer(tls?: { cert: string; key: string }): Prom
   const ids = {
     agent_id: `${agentHex.slice(0, 8)}-${agentHex.slice(8, 12)}-${agentHex.slice(12, 16)}-${agentHex.slice(16, 20)}-${agentHex.slice(20)}`,
     device_id: randomUUID(),
+    partner_id: randomUUID(),
   };
   const credential = `crma_${agentHex}_${'A'.repeat(43)}`;
   const frames: AgentFrame[] = [];
@@ -59,6 +64,7 @@ export async function startFakeServer(tls?: { cert: string; key: string }): Prom
   const upgrades: FakeServer['upgrades'] = [];
   const sockets = new Set<WebSocket>();
   const waiters: { predicate: (f: AgentFrame) => boolean; resolve: (f: AgentFrame) => void }[] = [];
+  const listeners = new Set<(frame: AgentFrame) => void>();
   const behaviour: FakeServer['behaviour'] = {
     hello: { action: 'proceed' },
     helloError: null,
@@ -67,6 +73,7 @@ export async function startFakeServer(tls?: { cert: string; key: string }): Prom
     config: { heartbeat_seconds: 30, inventory_minutes: 15 },
     inventoryHash: null,
     sendWelcome: true,
+    commandKey: null,
   };
 
   const handler: http.RequestListener = (req, res) => {
@@ -92,10 +99,10 @@ export async function startFakeServer(tls?: { cert: string; key: string }): Prom
         return json(201, {
           ...ids,
           credential,
-          partner_id: randomUUID(),
           organization_id: randomUUID(),
           site_id: randomUUID(),
           server_version: 'fake-1',
+          ...(behaviour.commandKey ? { command_key: behaviour.commandKey } : {}),
         });
       }
       json(404, { error: { code: 'not_found', message: 'no such route' } });
@@ -118,6 +125,7 @@ export async function startFakeServer(tls?: { cert: string; key: string }): Prom
         const decoded = decodeAgentFrame(text);
         if (!decoded.ok) return;
         frames.push(decoded.frame);
+        for (const listener of [...listeners]) listener(decoded.frame);
         for (const waiter of [...waiters]) {
           if (waiter.predicate(decoded.frame)) {
             waiters.splice(waiters.indexOf(waiter), 1);
@@ -169,6 +177,10 @@ export async function startFakeServer(tls?: { cert: string; key: string }): Prom
           }
         }, timeoutMs).unref();
       });
+    },
+    onFrame(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
     setTlsContext(cert, key) {
       (server as https.Server).setSecureContext({ cert, key });

@@ -24,7 +24,7 @@ export function fitInventory(inventory: Inventory): Inventory {
  */
 export function createInventoryFeature(
   collect: (softwareMaxAgeMs: number) => Promise<Inventory> = createInventoryCollector(),
-): Feature {
+): Feature & { refresh(): Promise<{ hash: string; software: number }> } {
   let timer: NodeJS.Timeout | null = null;
   /** The session reports go to; null between sessions. A report goes to the session current when it finishes. */
   let current: Session | null = null;
@@ -64,6 +64,27 @@ export function createInventoryFeature(
     if (owed && current && current !== asked) void report();
   }
 
+  /**
+   * Collects everything anew (software list included) and sends it even when
+   * the server holds the same hash: what the `inventory.refresh` command asks.
+   */
+  async function refresh(): Promise<{ hash: string; software: number }> {
+    while (running) await new Promise((resolve) => setTimeout(resolve, 100));
+    running = true;
+    try {
+      if (!current) throw new Error('the agent is not connected to the server');
+      const inventory = fitInventory(await collect(0));
+      const hash = contentHash(inventory);
+      if (!current?.send('inventory', { hash, inventory }))
+        throw new Error('the connection dropped while the inventory was collected');
+      owed = false;
+      current.log('info', 'inventory.sent', { hash, software: inventory.software.length, refresh: true });
+      return { hash, software: inventory.software.length };
+    } finally {
+      running = false;
+    }
+  }
+
   function schedule(session: Session) {
     if (timer) clearInterval(timer);
     timer = setInterval(() => void report(), session.config.inventory_minutes * 60_000);
@@ -72,6 +93,7 @@ export function createInventoryFeature(
 
   return {
     name: 'inventory',
+    refresh,
     handles: {
       'inventory.ack': (frame) => {
         serverHash = frame.payload.hash;
