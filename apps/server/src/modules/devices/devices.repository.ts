@@ -8,6 +8,8 @@ import type {
   DeviceCounts,
   DeviceDetail,
   DeviceExportQuery,
+  DeviceFilter,
+  DeviceFilterQuery,
   DeviceQuery,
   DeviceSummary,
   Software,
@@ -64,6 +66,7 @@ const summaryColumns = [
   diskPercent.as('disk_used_percent'),
   'd.enrolled_at',
   sql<boolean>`coalesce(a.revoked_at is not null, false)`.as('revoked'),
+  'd.tags',
 ] as const;
 
 const deviceBase = (tx: Tx) =>
@@ -84,6 +87,7 @@ function scoped(q: Filterable, visibility: Visibility | null, filters: SummaryQu
   }
   if (filters.organization_id) q = q.where('d.organization_id', '=', filters.organization_id);
   if (filters.site_id) q = q.where('d.site_id', '=', filters.site_id);
+  if (filters.tag) q = q.where(sql<boolean>`d.tags @> array[${filters.tag.toLowerCase()}]::text[]`);
   return q;
 }
 
@@ -234,6 +238,165 @@ export const devicesRepo = {
       .where((eb) => eb.or([eb('heartbeat_seconds', 'is', null), eb('inventory_minutes', 'is', null)]))
       .execute(),
 };
+
+/** Where a device is, for scope checks and events. */
+export interface DeviceLocation {
+  id: string;
+  hostname: string;
+  organization_id: string;
+  site_id: string;
+}
+
+/** What commands and schedules may aim at (resolved to devices by resolveTargets). */
+export interface DeviceTarget {
+  type: 'devices' | 'sites' | 'organizations' | 'filter' | 'partner';
+  ids: string[];
+}
+
+/** A device a command is aimed at, with what its runs and variables need. */
+export interface TargetDevice {
+  id: string;
+  hostname: string;
+  organization_id: string;
+  site_id: string;
+  organization_name: string;
+  site_name: string;
+  platform: string;
+  online: boolean;
+}
+
+export const bulkRepo = {
+  /** Of these devices, the ones inside the visibility (not deleted), locked for the change that follows. */
+  locate: (tx: Tx, visibility: Visibility | null, deviceIds: string[]): Promise<DeviceLocation[]> =>
+    scoped(deviceBase(tx), visibility, {})
+      .select(['d.id', 'd.hostname', 'd.organization_id', 'd.site_id'])
+      .where(sql<boolean>`d.id = any(${deviceIds}::uuid[])`)
+      .orderBy('d.id')
+      .forNoKeyUpdate('d')
+      .execute(),
+
+  /**
+   * Adds and removes tags on many devices in one statement; each device's tags
+   * end up unique and sorted. Returns every device changed with its new tag count.
+   */
+  retag: (tx: Tx, deviceIds: string[], add: string[], remove: string[]) =>
+    sql<{ id: string; tags: string[] }>`
+      with changed as (
+        select d.id, coalesce((select array_agg(distinct t order by t) from unnest(d.tags || ${add}::text[]) t
+                                where t <> all(${remove}::text[])), '{}') as tags
+          from devices d
+         where d.id = any(${deviceIds}::uuid[]) and d.deleted_at is null)
+      update devices d set tags = c.tags
+        from changed c
+       where d.id = c.id and d.tags is distinct from c.tags
+      returning d.id, d.tags`
+      .execute(tx)
+      .then((r) => r.rows),
+
+  /** A live site of the partner, with its organization. */
+  site: (tx: Tx, siteId: string) =>
+    tx
+      .selectFrom('sites')
+      .select(['id', 'organization_id', 'name'])
+      .where('id', '=', siteId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst(),
+
+  /** Moves devices to a site (and its organization) in one statement. */
+  move: (tx: Tx, deviceIds: string[], site: { id: string; organization_id: string }) =>
+    tx
+      .updateTable('devices')
+      .set({ site_id: site.id, organization_id: site.organization_id })
+      .where(sql<boolean>`id = any(${deviceIds}::uuid[])`)
+      .where('deleted_at', 'is', null)
+      .returning('id')
+      .execute(),
+};
+
+const filterColumns = ['id', 'name', 'query', 'created_by', 'version', 'created_at', 'updated_at'] as const;
+
+export const filtersRepo = {
+  list: (tx: Tx) =>
+    tx
+      .selectFrom('device_filters')
+      .select(filterColumns)
+      .where('deleted_at', 'is', null)
+      .orderBy(sql`lower(name)`)
+      .orderBy('id')
+      .execute() as Promise<DeviceFilter[]>,
+
+  get: (tx: Tx, id: string) =>
+    tx
+      .selectFrom('device_filters')
+      .select(filterColumns)
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst() as Promise<DeviceFilter | undefined>,
+
+  nameTaken: async (tx: Tx, name: string, exceptId: string | null) =>
+    (await tx
+      .selectFrom('device_filters')
+      .select('id')
+      .where(sql<boolean>`lower(name) = lower(${name})`)
+      .where('deleted_at', 'is', null)
+      .$if(exceptId !== null, (q) => q.where('id', '<>', exceptId!))
+      .executeTakeFirst()) !== undefined,
+
+  create: (tx: Tx, tenantId: string, values: { name: string; query: DeviceFilterQuery; createdBy: string | null }) =>
+    tx
+      .insertInto('device_filters')
+      .values({ tenant_id: tenantId, name: values.name, query: JSON.stringify(values.query), created_by: values.createdBy })
+      .returning(filterColumns)
+      .executeTakeFirstOrThrow() as Promise<DeviceFilter>,
+
+  update: (tx: Tx, id: string, version: number, values: { name?: string; query?: DeviceFilterQuery }) =>
+    tx
+      .updateTable('device_filters')
+      .set({
+        ...(values.name !== undefined ? { name: values.name } : {}),
+        ...(values.query !== undefined ? { query: JSON.stringify(values.query) } : {}),
+        version: sql`version + 1`,
+      })
+      .where('id', '=', id)
+      .where('version', '=', version)
+      .where('deleted_at', 'is', null)
+      .returning(filterColumns)
+      .executeTakeFirst() as Promise<DeviceFilter | undefined>,
+
+  softDelete: (tx: Tx, id: string) =>
+    tx
+      .updateTable('device_filters')
+      .set({ deleted_at: sql`now()`, version: sql`version + 1` })
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst(),
+};
+
+/**
+ * The devices a target names, inside the visibility (null: the whole partner),
+ * neither deleted nor revoked, in one query (a saved filter is read first).
+ * Ids outside the visibility or the partner simply match nothing.
+ */
+export async function resolveTargets(tx: Tx, visibility: Visibility | null, target: DeviceTarget): Promise<TargetDevice[]> {
+  let q: Filterable;
+  if (target.type === 'filter') {
+    const [filterId] = target.ids;
+    const filter = filterId ? await filtersRepo.get(tx, filterId) : undefined;
+    if (!filter) throw new AppError('not_found', 'device filter not found', { field: 'target' });
+    q = filtered(tx, visibility, filter.query);
+  } else {
+    q = scoped(deviceBase(tx), visibility, {});
+    const column = { devices: 'd.id', sites: 'd.site_id', organizations: 'd.organization_id', partner: null }[target.type];
+    if (column) q = q.where(sql<boolean>`${sql.ref(column)} = any(${target.ids}::uuid[])`);
+  }
+  return q
+    .where('a.revoked_at', 'is', null)
+    .select(['d.id', 'd.hostname', 'd.organization_id', 'd.site_id', 'o.name as organization_name', 's.name as site_name'])
+    .select(['d.platform', 'd.online'])
+    .orderBy(sql`lower(d.hostname)`)
+    .orderBy('d.id')
+    .execute();
+}
 
 export type DeviceRow = DeviceSummary &
   Omit<DeviceDetail, keyof DeviceSummary | 'settings'> & {

@@ -5,7 +5,12 @@ import { actorOf } from '../../platform/audit/audit.js';
 import { errorResponses, ListOf } from '../../platform/http/schemas.js';
 import {
   AgentSettings,
+  BulkMove,
+  BulkResult,
+  BulkTags,
+  CreateDeviceFilter,
   DeviceCounts,
+  DeviceFilter,
   DeviceDetail,
   DeviceExportQuery,
   DeviceParams,
@@ -13,6 +18,7 @@ import {
   DeviceSummary,
   DiskUsage,
   DiskUsageQuery,
+  FilterParams,
   PartnerParams,
   ProcessList,
   ProcessQuery,
@@ -21,6 +27,7 @@ import {
   SummaryQuery,
   UpdateAgentSettings,
   UpdateDevice,
+  UpdateDeviceFilter,
 } from './devices.schemas.js';
 import type { DevicesService } from './devices.service.js';
 
@@ -192,6 +199,119 @@ export async function devicesRoutes(root: FastifyInstance, service: DevicesServi
     },
     async (req, reply) => {
       await service.delete(req.params.partnerId, req.params.deviceId, req.principal!, actorOf(req));
+      return reply.code(204).send(null);
+    },
+  );
+
+  // Bulk actions (DEV4): before ONE's children, though static segments win anyway.
+  app.post(
+    `${LIST}/bulk/tags`,
+    {
+      // Site technicians tag the devices of their sites: the service checks every device's scope.
+      config: { permission: 'devices.manage', resourceScoped: true },
+      schema: {
+        ...doc(
+          'bulkTagDevices',
+          'devices.manage',
+          'Adds and removes tags on up to 1,000 devices at once (tags are stored lower-case, at most 50 a device). 404 when a device is missing or outside the caller’s scope; nothing changes then. Audited.',
+        ),
+        params: PartnerParams,
+        body: BulkTags,
+        response: { 200: BulkResult, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    (req) => service.bulkTags(req.params.partnerId, req.principal!, req.body, actorOf(req)),
+  );
+  app.post(
+    `${LIST}/bulk/move`,
+    {
+      config: { permission: 'devices.manage', resourceScoped: true },
+      schema: {
+        ...doc(
+          'bulkMoveDevices',
+          'devices.manage',
+          'Moves up to 1,000 devices to another site of the partner (devices.manage where each device is and on the target site). Connected agents reconnect into the new site. Audited.',
+        ),
+        params: PartnerParams,
+        body: BulkMove,
+        response: { 200: BulkResult, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    (req) => service.bulkMove(req.params.partnerId, req.principal!, req.body, actorOf(req)),
+  );
+
+  const FILTERS = '/partners/:partnerId/device-filters';
+  const FILTER = `${FILTERS}/:filterId`;
+  app.get(
+    FILTERS,
+    {
+      config: { permission: 'devices.view' },
+      schema: {
+        ...doc('listDeviceFilters', 'devices.view', 'The partner’s saved device-list filters, by name.'),
+        params: PartnerParams,
+        response: { 200: ListOf(DeviceFilter), ...errorResponses(401, 403, 404) },
+      },
+    },
+    (req) => service.listFilters(req.params.partnerId),
+  );
+  app.get(
+    FILTER,
+    {
+      config: { permission: 'devices.view' },
+      schema: {
+        ...doc('getDeviceFilter', 'devices.view', 'One saved device filter.'),
+        params: FilterParams,
+        response: { 200: DeviceFilter, ...errorResponses(401, 403, 404) },
+      },
+    },
+    (req) => service.getFilter(req.params.partnerId, req.params.filterId),
+  );
+  app.post(
+    FILTERS,
+    {
+      config: { permission: 'devices.manage' },
+      schema: {
+        ...doc(
+          'createDeviceFilter',
+          'devices.manage',
+          'Saves a device-list filter (the list’s filter fields) under a name unique in the partner; commands and schedules can target it.',
+        ),
+        params: PartnerParams,
+        body: CreateDeviceFilter,
+        response: { 201: DeviceFilter, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await service.createFilter(req.params.partnerId, req.body, actorOf(req))),
+  );
+  app.patch(
+    FILTER,
+    {
+      config: { permission: 'devices.manage' },
+      schema: {
+        ...doc(
+          'updateDeviceFilter',
+          'devices.manage',
+          'Renames a saved filter or replaces its query (409 on a stale version or a taken name).',
+        ),
+        params: FilterParams,
+        body: UpdateDeviceFilter,
+        response: { 200: DeviceFilter, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    (req) => service.updateFilter(req.params.partnerId, req.params.filterId, req.body, actorOf(req)),
+  );
+  app.delete(
+    FILTER,
+    {
+      config: { permission: 'devices.manage' },
+      schema: {
+        ...doc('deleteDeviceFilter', 'devices.manage', 'Deletes a saved filter.'),
+        params: FilterParams,
+        response: { 204: Type.Null(), ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (req, reply) => {
+      await service.deleteFilter(req.params.partnerId, req.params.filterId, actorOf(req));
       return reply.code(204).send(null);
     },
   );

@@ -31,6 +31,7 @@ export const DeviceSummary = Type.Object({
   disk_used_percent: OrNull(Type.Number({ description: 'of the fullest file system' })),
   enrolled_at: Timestamp,
   revoked: Type.Boolean({ description: 'the agent credential was revoked: it cannot connect again' }),
+  tags: Type.Array(Type.String(), { description: 'lower-case labels, sorted (DEV4)' }),
 });
 export type DeviceSummary = Static<typeof DeviceSummary>;
 
@@ -57,9 +58,20 @@ export const DeviceSort = Type.Union(
   { description: 'status: online first; -status: offline first' },
 );
 
+/** A device tag as entered: 1-50 characters of letters, digits, space, `.`, `_`, `-`; stored lower-case. */
+export const Tag = Type.String({
+  minLength: 1,
+  maxLength: 50,
+  pattern: '^[A-Za-z0-9._-]([A-Za-z0-9 ._-]*[A-Za-z0-9._-])?$',
+  description: 'letters, digits, space, dot, underscore, hyphen; not starting or ending with a space; stored lower-case',
+});
+/** The most tags one device carries. */
+export const MAX_TAGS_PER_DEVICE = 50;
+
 const ScopeFilters = {
   organization_id: Type.Optional(Uuid),
   site_id: Type.Optional(Uuid),
+  tag: Type.Optional(Tag),
 };
 
 export const DeviceQuery = Type.Object(
@@ -89,6 +101,19 @@ export type DeviceExportQuery = Static<typeof DeviceExportQuery>;
 
 export const SummaryQuery = Type.Object(ScopeFilters, { additionalProperties: false });
 export type SummaryQuery = Static<typeof SummaryQuery>;
+
+/** The list filters a saved device filter keeps (no sort or paging). */
+export const DeviceFilterQuery = Type.Object(
+  {
+    ...ScopeFilters,
+    status: DeviceQuery.properties.status,
+    platform: DeviceQuery.properties.platform,
+    low_disk: DeviceQuery.properties.low_disk,
+    q: DeviceQuery.properties.q,
+  },
+  { additionalProperties: false },
+);
+export type DeviceFilterQuery = Static<typeof DeviceFilterQuery>;
 
 /** DEV6: every number links to the list with the same filter (status=, low_disk=true, platform=). */
 export const DeviceCounts = Type.Object({
@@ -204,5 +229,48 @@ export const UpdateAgentSettings = Type.Object(
 );
 export type UpdateAgentSettings = Static<typeof UpdateAgentSettings>;
 
+const DeviceIds = Type.Array(Uuid, { minItems: 1, maxItems: 1000, uniqueItems: true });
+
+export const BulkTags = Type.Object(
+  {
+    device_ids: DeviceIds,
+    add: Type.Optional(Type.Array(Tag, { maxItems: MAX_TAGS_PER_DEVICE })),
+    remove: Type.Optional(Type.Array(Tag, { maxItems: MAX_TAGS_PER_DEVICE })),
+  },
+  { additionalProperties: false },
+);
+export type BulkTags = Static<typeof BulkTags>;
+
+export const BulkMove = Type.Object({ device_ids: DeviceIds, site_id: Uuid }, { additionalProperties: false });
+export type BulkMove = Static<typeof BulkMove>;
+
+export const BulkResult = Type.Object({
+  updated: Type.Integer({ description: 'devices changed' }),
+  device_ids: Type.Array(Uuid, { description: 'the devices changed' }),
+});
+
+export const DeviceFilter = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  query: DeviceFilterQuery,
+  created_by: OrNull(Uuid),
+  version: Type.Integer(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+export type DeviceFilter = Static<typeof DeviceFilter>;
+
+const FilterName = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' });
+
+export const CreateDeviceFilter = Type.Object({ name: FilterName, query: DeviceFilterQuery }, { additionalProperties: false });
+export type CreateDeviceFilter = Static<typeof CreateDeviceFilter>;
+
+export const UpdateDeviceFilter = Type.Object(
+  { version: Type.Integer({ minimum: 1 }), name: Type.Optional(FilterName), query: Type.Optional(DeviceFilterQuery) },
+  { additionalProperties: false },
+);
+export type UpdateDeviceFilter = Static<typeof UpdateDeviceFilter>;
+
 export const PartnerParams = Type.Object({ partnerId: Uuid });
+export const FilterParams = Type.Object({ partnerId: Uuid, filterId: Uuid });
 export const DeviceParams = Type.Object({ partnerId: Uuid, deviceId: Uuid });

@@ -1,24 +1,46 @@
 import type { AgentConfig } from '@cloudrmm/protocol';
 import { audit, type Actor } from '../../platform/audit/audit.js';
-import { visibleWithin, type Principal, type Visibility } from '../../platform/auth/principal.js';
+import { canSee, hasPermission, visibleWithin, type Principal, type Visibility } from '../../platform/auth/principal.js';
 import type { Tx } from '../../platform/db/database.js';
 import { CLOSE_REVOKED } from '../../platform/gateway/agent-link.js';
 import { toCsv } from '../../platform/http/csv.js';
 import { AppError, notFound, staleVersion } from '../../platform/http/errors.js';
 import type { ModuleContext } from '../../platform/modules/define.js';
-import { agentSettingsRepo, DEFAULT_AGENT_SETTINGS, devicesRepo, softwareRepo, type DeviceRow } from './devices.repository.js';
-import type {
-  AgentSettings,
-  DeviceDetail,
-  DeviceExportQuery,
-  DeviceQuery,
-  DiskUsageQuery,
-  ProcessQuery,
-  SoftwareQuery,
-  SummaryQuery,
-  UpdateAgentSettings,
-  UpdateDevice,
+import {
+  agentSettingsRepo,
+  bulkRepo,
+  DEFAULT_AGENT_SETTINGS,
+  devicesRepo,
+  filtersRepo,
+  softwareRepo,
+  type DeviceLocation,
+  type DeviceRow,
+} from './devices.repository.js';
+import {
+  MAX_TAGS_PER_DEVICE,
+  type AgentSettings,
+  type BulkMove,
+  type BulkTags,
+  type CreateDeviceFilter,
+  type DeviceFilter,
+  type UpdateDeviceFilter,
+  type DeviceDetail,
+  type DeviceExportQuery,
+  type DeviceQuery,
+  type DiskUsageQuery,
+  type ProcessQuery,
+  type SoftwareQuery,
+  type SummaryQuery,
+  type UpdateAgentSettings,
+  type UpdateDevice,
 } from './devices.schemas.js';
+
+/**
+ * Close code for "reconnect now": the agent treats every code but 4003
+ * (revoked) as a reason to reconnect, and its new session reads where the
+ * device is (a move to another site).
+ */
+export const CLOSE_RECONNECT = 1012;
 
 /** How long a live request (processes, disk usage) waits for the agent. */
 export const AGENT_REQUEST_TIMEOUT_MS = 15_000;
@@ -210,7 +232,150 @@ export class DevicesService {
     return saved;
   }
 
+  // Bulk actions (DEV4) -----------------------------------------------------
+
+  /** Adds and removes tags on many devices: one statement, one audit event. */
+  async bulkTags(partnerId: string, principal: Principal, input: BulkTags, actor: Actor) {
+    const add = uniqueLower(input.add ?? []);
+    const remove = uniqueLower(input.remove ?? []);
+    if (add.length === 0 && remove.length === 0) {
+      throw new AppError('validation_failed', 'give tags to add or to remove', { field: 'add' });
+    }
+    const both = add.find((t) => remove.includes(t));
+    if (both) throw new AppError('validation_failed', `"${both}" is both added and removed`, { field: 'remove' });
+    const visibility = this.visibility(principal, partnerId, 'devices.manage');
+    const { changed, located } = await this.ctx.db.withTenant(partnerId, async (tx) => {
+      const located = await this.locateAll(tx, visibility, input.device_ids);
+      const changed = await bulkRepo.retag(tx, input.device_ids, add, remove);
+      const over = changed.find((d) => d.tags.length > MAX_TAGS_PER_DEVICE);
+      if (over) {
+        throw new AppError('validation_failed', `a device carries at most ${MAX_TAGS_PER_DEVICE} tags`, { field: 'add' });
+      }
+      await audit(tx, partnerId, actor, {
+        action: 'device.bulk_tags',
+        targetType: 'device',
+        after: { device_ids: input.device_ids, add, remove, changed: changed.length },
+      });
+      return { changed, located };
+    });
+    const ids = new Set(changed.map((c) => c.id));
+    for (const d of located) if (ids.has(d.id)) this.ctx.bus.publish('device.updated', eventOf(partnerId, d));
+    return { updated: changed.length, device_ids: changed.map((c) => c.id) };
+  }
+
+  /**
+   * Moves devices to another site of the partner: devices.manage where each
+   * device is now and on the target site. Connected agents are asked to
+   * reconnect, so their gateway session carries the new site.
+   */
+  async bulkMove(partnerId: string, principal: Principal, input: BulkMove, actor: Actor) {
+    const visibility = this.visibility(principal, partnerId, 'devices.manage');
+    const { moved, site } = await this.ctx.db.withTenant(partnerId, async (tx) => {
+      const site = await bulkRepo.site(tx, input.site_id);
+      const where = site && { partnerId, organizationId: site.organization_id, siteId: site.id };
+      if (!site || !where || !canSee(principal, where)) throw new AppError('not_found', 'site not found', { field: 'site_id' });
+      if (!hasPermission(principal, 'devices.manage', where, true)) {
+        throw new AppError('forbidden', 'you need the devices.manage permission on the target site');
+      }
+      const located = await this.locateAll(tx, visibility, input.device_ids);
+      const moving = located.filter((d) => d.site_id !== site.id);
+      if (moving.length > 0)
+        await bulkRepo.move(
+          tx,
+          moving.map((d) => d.id),
+          site,
+        );
+      await audit(tx, partnerId, actor, {
+        action: 'device.bulk_move',
+        targetType: 'site',
+        targetId: site.id,
+        before: moving.map((d) => ({ id: d.id, hostname: d.hostname, organization_id: d.organization_id, site_id: d.site_id })),
+        after: { organization_id: site.organization_id, site_id: site.id, site_name: site.name, moved: moving.length },
+      });
+      return { moved: moving, site };
+    });
+    for (const d of moved) {
+      this.ctx.agents.close(d.id, CLOSE_RECONNECT, 'device moved to another site; reconnect');
+      // Both places hear of it: who watched the old site sees the device leave.
+      this.ctx.bus.publish('device.updated', eventOf(partnerId, d));
+      this.ctx.bus.publish(
+        'device.updated',
+        eventOf(partnerId, { ...d, organization_id: site.organization_id, site_id: site.id }),
+      );
+    }
+    return { updated: moved.length, device_ids: moved.map((d) => d.id) };
+  }
+
+  // Saved filters --------------------------------------------------------------
+
+  listFilters(partnerId: string) {
+    return this.ctx.db.withTenant(partnerId, async (tx) => ({ items: await filtersRepo.list(tx), next_cursor: null }));
+  }
+
+  getFilter(partnerId: string, filterId: string): Promise<DeviceFilter> {
+    return this.ctx.db.withTenant(partnerId, async (tx) => (await filtersRepo.get(tx, filterId)) ?? throwFilterNotFound());
+  }
+
+  createFilter(partnerId: string, input: CreateDeviceFilter, actor: Actor): Promise<DeviceFilter> {
+    const name = input.name.trim();
+    return this.ctx.db.withTenant(partnerId, async (tx) => {
+      if (await filtersRepo.nameTaken(tx, name, null)) throw filterNameTaken();
+      const created = await filtersRepo.create(tx, partnerId, { name, query: input.query, createdBy: userOf(actor) });
+      await audit(tx, partnerId, actor, {
+        action: 'device_filter.create',
+        targetType: 'device_filter',
+        targetId: created.id,
+        after: { name: created.name, query: created.query },
+      });
+      return created;
+    });
+  }
+
+  updateFilter(partnerId: string, filterId: string, input: UpdateDeviceFilter, actor: Actor): Promise<DeviceFilter> {
+    const name = input.name?.trim();
+    return this.ctx.db.withTenant(partnerId, async (tx) => {
+      const before = (await filtersRepo.get(tx, filterId)) ?? throwFilterNotFound();
+      if (name !== undefined && (await filtersRepo.nameTaken(tx, name, filterId))) throw filterNameTaken();
+      const after = await filtersRepo.update(tx, filterId, input.version, { name, query: input.query });
+      if (!after) throw staleVersion('the device filter');
+      await audit(tx, partnerId, actor, {
+        action: 'device_filter.update',
+        targetType: 'device_filter',
+        targetId: filterId,
+        before: { name: before.name, query: before.query },
+        after: { name: after.name, query: after.query },
+      });
+      return after;
+    });
+  }
+
+  deleteFilter(partnerId: string, filterId: string, actor: Actor): Promise<void> {
+    return this.ctx.db.withTenant(partnerId, async (tx) => {
+      const before = (await filtersRepo.get(tx, filterId)) ?? throwFilterNotFound();
+      await filtersRepo.softDelete(tx, filterId);
+      await audit(tx, partnerId, actor, {
+        action: 'device_filter.delete',
+        targetType: 'device_filter',
+        targetId: filterId,
+        before: { name: before.name, query: before.query },
+      });
+    });
+  }
+
   // ------------------------------------------------------------------------
+
+  /** Every one of these devices, where the caller may change them; 404 when one is missing or out of reach. */
+  private async locateAll(tx: Tx, visibility: Visibility | null, deviceIds: string[]): Promise<DeviceLocation[]> {
+    const located = await bulkRepo.locate(tx, visibility, deviceIds);
+    if (located.length !== deviceIds.length) {
+      const found = new Set(located.map((d) => d.id));
+      const missing = deviceIds.filter((id) => !found.has(id));
+      throw new AppError('not_found', `${missing.length} of the devices were not found: ${missing.slice(0, 5).join(', ')}`, {
+        field: 'device_ids',
+      });
+    }
+    return located;
+  }
 
   /** The device, if the caller holds `permission` where it is; otherwise 404 (never confirm it exists). */
   private async find(tx: Tx, partnerId: string, deviceId: string, principal: Principal, permission = 'devices.view') {
@@ -232,6 +397,21 @@ function throwNotFound(): never {
   throw notFound('device');
 }
 
+function throwFilterNotFound(): never {
+  throw notFound('device filter');
+}
+
+const filterNameTaken = () => new AppError('conflict', 'a device filter with this name exists already', { field: 'name' });
+
+function uniqueLower(tags: string[]): string[] {
+  return [...new Set(tags.map((t) => t.toLowerCase()))];
+}
+
+/** The user behind an actor (a person or their API key), for created_by columns. */
+function userOf(actor: Actor): string | null {
+  return actor.type === 'user' || actor.type === 'api_key' ? actor.id : null;
+}
+
 function configOf(row: DeviceRow): AgentConfig {
   return { heartbeat_seconds: row.heartbeat_seconds, inventory_minutes: row.inventory_minutes };
 }
@@ -244,7 +424,7 @@ function summaryOf(row: DeviceRow) {
   return { hostname: row.hostname, organization_id: row.organization_id, site_id: row.site_id, platform: row.platform };
 }
 
-function eventOf(partnerId: string, row: DeviceRow) {
+function eventOf(partnerId: string, row: Pick<DeviceLocation, 'id' | 'organization_id' | 'site_id'>) {
   return { tenantId: partnerId, organizationId: row.organization_id, siteId: row.site_id, deviceId: row.id };
 }
 

@@ -6,10 +6,12 @@ import { devicesRoutes } from './devices.routes.js';
 import { DevicesService } from './devices.service.js';
 
 export { enrollDevice, type EnrolledDevice } from './devices.enroll.js';
+export { resolveDeviceTargets, type DeviceTarget, type TargetDevice } from './devices.targets.js';
 
 /**
- * Devices and their agents (FEATURES GW1, GW6, DEV1-DEV3, DEV6): the device
- * list and page, live process and disk views, agent settings, revocation;
+ * Devices and their agents (FEATURES GW1, GW6, DEV1-DEV4, DEV6): the device
+ * list and page, tags, moves and saved filters, live process and disk views,
+ * agent settings, revocation;
  * what agents report (inventory, status); and, for the gateway, who an agent
  * is and whether it is online.
  */
