@@ -1,6 +1,7 @@
 // IAM9, security.md 39-40: every privileged action leaves a chained audit event.
 import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CommandsService } from '../src/modules/commands/index.js';
 import { enrollDevice } from '../src/modules/devices/index.js';
 import { userTokensRepo } from '../src/modules/users/index.js';
 import { audit, SYSTEM_ACTOR } from '../src/platform/audit/audit.js';
@@ -52,6 +53,66 @@ async function walkDevice(partnerId: string, organizationId: string, siteId: str
     }),
   );
   return d.deviceId;
+}
+
+/** A schedule body for the route walk: an inventory refresh, on some devices or the whole partner. */
+const walkSchedule = (deviceIds?: string[]) => ({
+  name: `Walk ${rnd()}`,
+  cron: '0 3 * * *',
+  timezone: 'UTC',
+  action: { kind: 'inventory_refresh' },
+  target: deviceIds ? { type: 'devices', ids: deviceIds } : { type: 'partner', ids: [] },
+});
+
+/** A partner script made behind the API (its create route has its own example). */
+async function walkScript(partnerId: string): Promise<string> {
+  const [row] = await t.database.ownerQuery<{ id: string }>(
+    `insert into scripts (tenant_id, name, language, target_os, body) values ($1, 'Walk', 'sh', '{linux}', 'true') returning id`,
+    [partnerId],
+  );
+  return row!.id;
+}
+
+/** An organization custom field made behind the API. */
+async function walkField(partnerId: string): Promise<string> {
+  const [row] = await t.database.ownerQuery<{ id: string }>(
+    `insert into custom_field_definitions (tenant_id, entity, name, label, type) values ($1, 'organization', $2, 'Walk', 'text') returning id`,
+    [partnerId, `walk_${rnd()}`],
+  );
+  return row!.id;
+}
+
+/** What the command examples run: a reboot, which needs no script. */
+const walkTask = (deviceIds: string[]) => ({ kind: 'reboot', target: { type: 'devices', ids: deviceIds } });
+
+/** A task waiting for approval, made by the system (so the walking admin is not its creator). */
+async function walkPendingTask(partnerId: string, organizationId: string, siteId: string): Promise<string> {
+  const ids = [await walkDevice(partnerId, organizationId, siteId), await walkDevice(partnerId, organizationId, siteId)];
+  await t.database.ownerQuery(
+    `insert into command_settings (tenant_id, fanout_threshold) values ($1, 1)
+       on conflict (tenant_id) do update set fanout_threshold = 1`,
+    [partnerId],
+  );
+  const task = await new CommandsService(t.app.ctx).createTask(
+    partnerId,
+    walkTask(ids) as never,
+    { principal: null, actor: SYSTEM_ACTOR },
+    { reason: 'manual' },
+  );
+  await t.database.ownerQuery('update command_settings set fanout_threshold = 50 where tenant_id = $1', [partnerId]);
+  return task.id;
+}
+
+/** A queued run, made behind the API. */
+async function walkRun(partnerId: string, organizationId: string, siteId: string): Promise<string> {
+  const task = await new CommandsService(t.app.ctx).createTask(
+    partnerId,
+    walkTask([await walkDevice(partnerId, organizationId, siteId)]) as never,
+    { principal: null, actor: SYSTEM_ACTOR },
+    { reason: 'manual' },
+  );
+  const [run] = await t.database.ownerQuery<{ id: string }>('select id from command_runs where task_id = $1', [task.id]);
+  return run!.id;
 }
 
 async function systemRoleId(key: SystemRoleKey) {
@@ -134,6 +195,10 @@ describe('writing', () => {
     await t.call(admin, 'GET', `${E}/enrollment`);
     const revokeMe = (await t.call(admin, 'POST', `${E}/enrollment-tokens`, {})).json();
     const enrollWith = (await t.call(admin, 'POST', `${E}/enrollment-tokens`, {})).json();
+    // Devices, filters and schedules (DEV4, AUT3): a site and devices of their own, made before the walk.
+    const B = (await t.call(admin, 'POST', `${O}/sites`, { name: 'Walk Bulk' })).json().id as string;
+    const bulkDevice = await walkDevice(p.id, o.id, B);
+    const scheduled = await walkDevice(p.id, o.id, B);
     const examples: Record<string, () => Promise<{ status: number; tenant: string | null }>> = {
       'POST /api/v1/partners': async () => ({
         status: (await t.call(admin, 'POST', '/api/v1/partners', { name: 'Walk 2' })).statusCode,
@@ -537,6 +602,171 @@ describe('writing', () => {
       'PUT /api/v1/partners/:partnerId/agent-settings': async () => ({
         status: (await t.call(admin, 'PUT', `${P}/agent-settings`, { version: 0, heartbeat_seconds: 20, inventory_minutes: 10 }))
           .statusCode,
+        tenant: p.id,
+      }),
+      // Scripts: made behind the API (no event of their own), so the one counted is the route's.
+      'POST /api/v1/partners/:partnerId/scripts': async () => ({
+        status: (
+          await t.call(admin, 'POST', `${P}/scripts`, { name: 'Walk script', language: 'sh', target_os: ['linux'], body: 'true' })
+        ).statusCode,
+        tenant: p.id,
+      }),
+      'PATCH /api/v1/partners/:partnerId/scripts/:scriptId': async () => {
+        const id = await walkScript(p.id);
+        return {
+          status: (await t.call(admin, 'PATCH', `${P}/scripts/${id}`, { version: 1, body: 'echo walk' })).statusCode,
+          tenant: p.id,
+        };
+      },
+      'DELETE /api/v1/partners/:partnerId/scripts/:scriptId': async () => {
+        const id = await walkScript(p.id);
+        return { status: (await t.call(admin, 'DELETE', `${P}/scripts/${id}`)).statusCode, tenant: p.id };
+      },
+      'POST /api/v1/partners/:partnerId/scripts/:scriptId/copy': async () => {
+        const [platform] = await t.database.ownerQuery<{ id: string }>('select id from scripts where tenant_id is null limit 1');
+        return { status: (await t.call(admin, 'POST', `${P}/scripts/${platform!.id}/copy`, {})).statusCode, tenant: p.id };
+      },
+      // Custom fields: definitions made behind the API too.
+      'POST /api/v1/partners/:partnerId/custom-fields': async () => ({
+        status: (
+          await t.call(admin, 'POST', `${P}/custom-fields`, {
+            entity: 'device',
+            name: `walk_${rnd()}`,
+            label: 'Walk',
+            type: 'text',
+          })
+        ).statusCode,
+        tenant: p.id,
+      }),
+      'PATCH /api/v1/partners/:partnerId/custom-fields/:fieldId': async () => {
+        const id = await walkField(p.id);
+        return {
+          status: (await t.call(admin, 'PATCH', `${P}/custom-fields/${id}`, { version: 1, label: 'Walk 2' })).statusCode,
+          tenant: p.id,
+        };
+      },
+      'DELETE /api/v1/partners/:partnerId/custom-fields/:fieldId': async () => {
+        const id = await walkField(p.id);
+        return { status: (await t.call(admin, 'DELETE', `${P}/custom-fields/${id}`)).statusCode, tenant: p.id };
+      },
+      'PUT /api/v1/partners/:partnerId/custom-field-values': async () => {
+        const name = (
+          await t.database.ownerQuery<{ name: string }>('select name from custom_field_definitions where id = $1', [
+            await walkField(p.id),
+          ])
+        )[0]!.name;
+        return {
+          status: (
+            await t.call(admin, 'PUT', `${P}/custom-field-values`, {
+              entity: 'organization',
+              entity_id: o.id,
+              values: { [name]: 'walk' },
+            })
+          ).statusCode,
+          tenant: p.id,
+        };
+      },
+      'POST /api/v1/partners/:partnerId/devices/bulk/tags': async () => ({
+        status: (await t.call(admin, 'POST', `${P}/devices/bulk/tags`, { device_ids: [bulkDevice], add: [`walk-${rnd()}`] }))
+          .statusCode,
+        tenant: p.id,
+      }),
+      'POST /api/v1/partners/:partnerId/devices/bulk/move': async () => {
+        const to = (await t.call(admin, 'POST', `${O}/sites`, { name: `Walk Move ${rnd()}` })).json().id;
+        return {
+          status: (await t.call(admin, 'POST', `${P}/devices/bulk/move`, { device_ids: [bulkDevice], site_id: to })).statusCode,
+          tenant: p.id,
+        };
+      },
+      'POST /api/v1/partners/:partnerId/device-filters': async () => ({
+        status: (await t.call(admin, 'POST', `${P}/device-filters`, { name: `Walk ${rnd()}`, query: { tag: 'walk' } }))
+          .statusCode,
+        tenant: p.id,
+      }),
+      'PATCH /api/v1/partners/:partnerId/device-filters/:filterId': async () => {
+        const f = (await t.call(admin, 'POST', `${P}/device-filters`, { name: `Walk ${rnd()}`, query: {} })).json();
+        return {
+          status: (await t.call(admin, 'PATCH', `${P}/device-filters/${f.id}`, { version: 1, query: { status: 'online' } }))
+            .statusCode,
+          tenant: p.id,
+        };
+      },
+      'DELETE /api/v1/partners/:partnerId/device-filters/:filterId': async () => {
+        const f = (await t.call(admin, 'POST', `${P}/device-filters`, { name: `Walk ${rnd()}`, query: {} })).json();
+        return { status: (await t.call(admin, 'DELETE', `${P}/device-filters/${f.id}`)).statusCode, tenant: p.id };
+      },
+      'POST /api/v1/partners/:partnerId/schedules': async () => ({
+        status: (await t.call(admin, 'POST', `${P}/schedules`, walkSchedule())).statusCode,
+        tenant: p.id,
+      }),
+      'PATCH /api/v1/partners/:partnerId/schedules/:scheduleId': async () => {
+        const x = (await t.call(admin, 'POST', `${P}/schedules`, walkSchedule())).json();
+        return {
+          status: (await t.call(admin, 'PATCH', `${P}/schedules/${x.id}`, { version: 1, enabled: false })).statusCode,
+          tenant: p.id,
+        };
+      },
+      'DELETE /api/v1/partners/:partnerId/schedules/:scheduleId': async () => {
+        const x = (await t.call(admin, 'POST', `${P}/schedules`, walkSchedule())).json();
+        return { status: (await t.call(admin, 'DELETE', `${P}/schedules/${x.id}`)).statusCode, tenant: p.id };
+      },
+      'POST /api/v1/partners/:partnerId/schedules/:scheduleId/run-now': async () => {
+        const x = (await t.call(admin, 'POST', `${P}/schedules`, walkSchedule([scheduled]))).json();
+        return { status: (await t.call(admin, 'POST', `${P}/schedules/${x.id}/run-now`)).statusCode, tenant: p.id };
+      },
+      // Commands: tasks made behind the API where the example needs one, on devices of their own.
+      'POST /api/v1/partners/:partnerId/tasks': async () => ({
+        status: (await t.call(admin, 'POST', `${P}/tasks`, walkTask([await walkDevice(p.id, o.id, s.id)]))).statusCode,
+        tenant: p.id,
+      }),
+      'POST /api/v1/partners/:partnerId/tasks/:taskId/approve': async () => {
+        const id = await walkPendingTask(p.id, o.id, s.id);
+        return { status: (await t.call(admin, 'POST', `${P}/tasks/${id}/approve`)).statusCode, tenant: p.id };
+      },
+      'POST /api/v1/partners/:partnerId/tasks/:taskId/reject': async () => {
+        const id = await walkPendingTask(p.id, o.id, s.id);
+        return { status: (await t.call(admin, 'POST', `${P}/tasks/${id}/reject`)).statusCode, tenant: p.id };
+      },
+      'POST /api/v1/partners/:partnerId/tasks/:taskId/cancel': async () => {
+        const id = (await t.call(admin, 'POST', `${P}/tasks`, walkTask([await walkDevice(p.id, o.id, s.id)]))).json().id;
+        return { status: (await t.call(admin, 'POST', `${P}/tasks/${id}/cancel`)).statusCode, tenant: p.id };
+      },
+      'POST /api/v1/partners/:partnerId/tasks/:taskId/rerun': async () => {
+        const id = (await t.call(admin, 'POST', `${P}/tasks`, walkTask([await walkDevice(p.id, o.id, s.id)]))).json().id;
+        return { status: (await t.call(admin, 'POST', `${P}/tasks/${id}/rerun`)).statusCode, tenant: p.id };
+      },
+      'POST /api/v1/partners/:partnerId/runs/clear': async () => ({
+        status: (await t.call(admin, 'POST', `${P}/runs/clear`, {})).statusCode,
+        tenant: p.id,
+      }),
+      'POST /api/v1/partners/:partnerId/runs/:runId/cancel': async () => {
+        const run = await walkRun(p.id, o.id, s.id);
+        return { status: (await t.call(admin, 'POST', `${P}/runs/${run}/cancel`)).statusCode, tenant: p.id };
+      },
+      'POST /api/v1/partners/:partnerId/runs/:runId/rerun': async () => {
+        const run = await walkRun(p.id, o.id, s.id);
+        return { status: (await t.call(admin, 'POST', `${P}/runs/${run}/rerun`)).statusCode, tenant: p.id };
+      },
+      'DELETE /api/v1/partners/:partnerId/runs/:runId': async () => {
+        const run = await walkRun(p.id, o.id, s.id);
+        await t.call(admin, 'POST', `${P}/runs/${run}/cancel`);
+        return { status: (await t.call(admin, 'DELETE', `${P}/runs/${run}`)).statusCode, tenant: p.id };
+      },
+      'PUT /api/v1/partners/:partnerId/command-settings': async () => {
+        const { version } = (await t.call(admin, 'GET', `${P}/command-settings`)).json();
+        return {
+          status: (
+            await t.call(admin, 'PUT', `${P}/command-settings`, { version, fanout_threshold: 50, default_expiry_hours: 12 })
+          ).statusCode,
+          tenant: p.id,
+        };
+      },
+      'POST /api/v1/partners/:partnerId/command-settings/halt': async () => ({
+        status: (await t.call(admin, 'POST', `${P}/command-settings/halt`, { reason: 'walk' })).statusCode,
+        tenant: p.id,
+      }),
+      'POST /api/v1/partners/:partnerId/command-settings/release': async () => ({
+        status: (await t.call(admin, 'POST', `${P}/command-settings/release`)).statusCode,
         tenant: p.id,
       }),
     };

@@ -162,6 +162,8 @@ describe('enrolling', () => {
       organization_id: acme.organizationId,
       site_id: acme.siteId,
       server_version: expect.any(String),
+      // The command key the agent verifies every command with (AGT18).
+      command_key: { key_id: expect.stringMatching(/^[0-9a-f]{16}$/), public_key: expect.any(String) },
     });
     expect(body.credential).toMatch(AGENT_CREDENTIAL_PATTERN);
     const parsed = parseAgentCredential(body.credential)!;

@@ -3,8 +3,12 @@ import type { CloudRmmModule } from '../platform/modules/define.js';
 import { accessModule } from './access/index.js';
 import { apiKeysModule } from './api-keys/index.js';
 import { auditModule } from './audit/index.js';
+import { commandsModule } from './commands/index.js';
+import { customFieldsModule } from './custom-fields/index.js';
 import { devicesModule } from './devices/index.js';
 import { enrollmentModule } from './enrollment/index.js';
+import { schedulesModule } from './schedules/index.js';
+import { scriptsModule } from './scripts/index.js';
 import { ssoModule } from './sso/index.js';
 import { tenancyModule } from './tenancy/index.js';
 import { twoFactorModule } from './two-factor/index.js';
@@ -22,4 +26,8 @@ export const modules: CloudRmmModule[] = [
   usersModule,
   devicesModule,
   enrollmentModule,
+  scriptsModule,
+  customFieldsModule,
+  commandsModule,
+  schedulesModule,
 ];

@@ -1,6 +1,9 @@
 import {
   AGENT_SOCKET_PATH,
+  commandSigningInput,
   contentHash,
+  type CommandEnvelope,
+  type CommandResult,
   decodeServerFrame,
   encodeAgentFrame,
   PROTOCOL_VERSION,
@@ -13,7 +16,7 @@ import {
   type ServerPayload,
   type Status,
 } from '@cloudrmm/protocol';
-import { randomBytes } from 'node:crypto';
+import { createPublicKey, randomBytes, verify, type KeyObject } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import WebSocket from 'ws';
 import { enrollDevice, type EnrolledDevice } from '../../src/modules/devices/devices.enroll.js';
@@ -291,5 +294,105 @@ export class RawAgent {
       this.opcodes.push(opcode);
       if (opcode === 8) this.onCloseFrame(body.length >= 2 ? body.readUInt16BE(0) : 1005);
     }
+  }
+}
+
+/** Checks an envelope as an agent must before running it: signed by `publicKey`, unaltered, for this device and partner, unexpired. */
+export function verifyEnvelope(
+  envelope: CommandEnvelope,
+  publicKey: KeyObject,
+  expected: { deviceId: string; partnerId: string },
+): string | null {
+  const { payload, signature, ...fields } = envelope;
+  if (!signature) return 'unsigned';
+  if (!verify(null, commandSigningInput(fields), publicKey, Buffer.from(signature, 'base64'))) return 'bad_signature';
+  if (contentHash(payload) !== envelope.payload_hash) return 'altered';
+  if (envelope.device_id !== expected.deviceId) return 'wrong_device';
+  if (envelope.partner_id !== expected.partnerId) return 'wrong_partner';
+  if (envelope.expires_at < Date.now()) return 'expired';
+  return null;
+}
+
+/** The command-signing public key as an agent keeps it (SPKI DER, base64). */
+export const commandPublicKey = (spkiBase64: string) =>
+  createPublicKey({ key: Buffer.from(spkiBase64, 'base64'), format: 'der', type: 'spki' });
+
+/**
+ * A fake agent that answers commands: it verifies every envelope (and fails
+ * the test on a bad one), then accepts, streams and reports as told.
+ */
+export class CommandAgent {
+  readonly commands: CommandEnvelope[] = [];
+  readonly cancels: string[] = [];
+  readonly acks: string[] = [];
+  private constructor(
+    readonly agent: TestAgent,
+    private readonly publicKey: KeyObject,
+    private readonly who: { deviceId: string; partnerId: string },
+  ) {
+    agent.socket.on('message', (data: Buffer) => {
+      const decoded = decodeServerFrame(data.toString());
+      if (!decoded.ok) return;
+      const f = decoded.frame;
+      if (f.type === 'command') {
+        const refusal = verifyEnvelope(f.payload.envelope, this.publicKey, this.who);
+        if (refusal) throw new Error(`the server sent an envelope the agent refuses: ${refusal}`);
+        this.commands.push(f.payload.envelope);
+      }
+      if (f.type === 'command.cancel') this.cancels.push(f.payload.run_id);
+      if (f.type === 'command.result.ack') this.acks.push(f.payload.run_id);
+    });
+  }
+
+  static async open(
+    base: string,
+    device: { credential: string; deviceId: string },
+    partnerId: string,
+    publicKey: KeyObject,
+  ): Promise<CommandAgent> {
+    const agent = await TestAgent.open(base, device.credential);
+    await agent.next('welcome');
+    return new CommandAgent(agent, publicKey, { deviceId: device.deviceId, partnerId });
+  }
+
+  /** The next `command` frame's envelope (verified). */
+  async nextCommand(ms = 5_000): Promise<CommandEnvelope> {
+    const f = await this.agent.next('command', ms);
+    return f.payload.envelope;
+  }
+
+  accept(runId: string): void {
+    this.agent.send('command.accepted', { run_id: runId, started_at: Date.now() });
+  }
+
+  output(runId: string, seq: number, data: string, stream: 'stdout' | 'stderr' = 'stdout'): void {
+    this.agent.send('command.output', { run_id: runId, seq, stream, data });
+  }
+
+  result(runId: string, r: Partial<CommandResult> = {}): void {
+    const now = Date.now();
+    this.agent.send('command.result', {
+      result: {
+        run_id: runId,
+        status: 'succeeded',
+        exit_code: 0,
+        stdout: '',
+        stderr: '',
+        stdout_truncated: false,
+        stderr_truncated: false,
+        started_at: now - 10,
+        finished_at: now,
+        ...r,
+      },
+    });
+  }
+
+  /** Waits for the server's acknowledgement of a result. */
+  async ack(runId: string, ms = 5_000): Promise<void> {
+    await this.agent.next((f) => f.type === 'command.result.ack' && f.payload.run_id === runId, ms);
+  }
+
+  close(): void {
+    this.agent.close();
   }
 }

@@ -52,6 +52,8 @@ export class EnrollmentService {
     private readonly publicUrl: string,
     private readonly log: Logger,
     private readonly bus: Bus,
+    /** The public half of the command key, handed to every agent that enrolls (AGT18). */
+    private readonly commandKey?: () => Promise<{ key_id: string; public_key: string }>,
   ) {}
 
   // Site code ---------------------------------------------------------------
@@ -271,6 +273,8 @@ export class EnrollmentService {
       throw new EnrollmentRefused('this site has been deleted; ask your IT provider for a new install link or token');
     }
 
+    // Loaded (or made, on first use) before the enrollment's transaction: the agent needs it to run anything.
+    const commandKey = await this.commandKey?.();
     return this.db.withTenant(tenantId, async (tx) => {
       if (code !== undefined) {
         const current = await siteCodesRepo.get(tx, target.site_id);
@@ -323,6 +327,7 @@ export class EnrollmentService {
         organization_id: target.organization_id,
         site_id: target.site_id,
         server_version: SERVER_VERSION,
+        ...(commandKey ? { command_key: commandKey } : {}),
       };
     });
   }

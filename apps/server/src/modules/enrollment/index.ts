@@ -1,4 +1,5 @@
 import { defineModule, type ModuleContext } from '../../platform/modules/define.js';
+import { commandKeyOf } from '../../platform/signing/index.js';
 import { TenancyService } from '../tenancy/index.js';
 import { enrollmentGatewayRoutes } from './enrollment.gateway.js';
 import { enrollmentRoutes } from './enrollment.routes.js';
@@ -6,7 +7,14 @@ import { EnrollmentService } from './enrollment.service.js';
 import { AgentBundle } from './install/agent-bundle.js';
 
 export const enrollmentServiceOf = (ctx: ModuleContext) =>
-  new EnrollmentService(ctx.db, new TenancyService(ctx.db), ctx.config.publicUrl, ctx.log, ctx.bus);
+  new EnrollmentService(
+    ctx.db,
+    new TenancyService(ctx.db),
+    ctx.config.publicUrl,
+    ctx.log,
+    ctx.bus,
+    async () => (await commandKeyOf(ctx)).publicInfo,
+  );
 
 /**
  * Enrollment (FEATURES AGT1, AGT2): each site's code and public install link,

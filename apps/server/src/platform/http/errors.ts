@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'second_factor_required'
   | 'csrf_failed'
   | 'forbidden'
+  | 'read_only'
   | 'sso_required'
   | 'not_found'
   | 'gone'
@@ -26,6 +27,9 @@ export type ErrorCode =
   | 'agent_timeout'
   | 'agents_unreachable'
   | 'enrollment_refused'
+  | 'commands_halted'
+  | 'no_targets'
+  | 'own_task'
   | 'internal_error';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -35,6 +39,8 @@ const STATUS: Record<ErrorCode, number> = {
   second_factor_required: 401,
   csrf_failed: 403,
   forbidden: 403,
+  // Something the caller can see but nobody in its partner may change (a platform-published script).
+  read_only: 403,
   origin_refused: 403,
   sso_required: 403,
   not_found: 404,
@@ -56,6 +62,10 @@ const STATUS: Record<ErrorCode, number> = {
   agents_unreachable: 503,
   // A site code or enrollment token that does not (or no longer) buys an agent identity.
   enrollment_refused: 403,
+  // Commands: the partner's kill switch is engaged; a task resolved to no device; approving one's own task.
+  commands_halted: 409,
+  no_targets: 422,
+  own_task: 403,
   internal_error: 500,
 };
 

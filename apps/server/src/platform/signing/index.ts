@@ -1,0 +1,1 @@
+export { CommandKey, commandKeyOf, keyIdOf, type CommandPublicKey, type SignedFields } from './command-key.js';
