@@ -4,6 +4,7 @@ import { Loader2 } from 'lucide-react';
 import { useEffect } from 'react';
 import { sessionQueryOptions } from '../features/auth/api';
 import { SessionContext } from '../features/auth/session-context';
+import { CommandsHaltedBanner } from '../features/commands/halted-banner';
 import { Breadcrumbs } from './breadcrumbs';
 import { Sidebar } from './sidebar';
 import { useLiveSocket } from './use-live-socket';
@@ -49,6 +50,7 @@ export function AppLayout() {
           <header className="sticky top-0 z-30 flex h-12 shrink-0 items-center border-b border-border bg-background/90 px-6 backdrop-blur">
             <Breadcrumbs />
           </header>
+          <CommandsHaltedBanner />
           <main id="main" tabIndex={-1} className="flex-1 px-6 py-6 focus:outline-none">
             <div className="mx-auto w-full max-w-[1400px]">
               <Outlet />

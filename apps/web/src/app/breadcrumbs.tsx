@@ -2,7 +2,13 @@ import { Link, useParams, useRouterState } from '@tanstack/react-router';
 import {
   Briefcase,
   Building2,
+  CalendarClock,
   ChevronRight,
+  FileCode2,
+  History,
+  ListTree,
+  OctagonX,
+  Tags,
   HardDrive,
   Key,
   ListOrdered,
@@ -54,7 +60,11 @@ export function Breadcrumbs() {
   const roleId = params.roleId;
   const deviceId = params.deviceId;
   const pathname = useRouterState({ select: (s) => s.location.pathname });
-  const section = /^\/partners\/[^/]+\/(roles|audit|api-keys|devices)(\/|$)/.exec(pathname)?.[1];
+  const section =
+    /^\/partners\/[^/]+\/(roles|audit|api-keys|devices|scripts|runs|tasks|schedules|custom-fields|command-settings)(\/|$)/.exec(
+      pathname,
+    )?.[1];
+  const scriptId = params.scriptId;
   const deviceView = /^\/partners\/[^/]+\/devices\/[^/]+\/(processes|disk)$/.exec(pathname)?.[1];
   const platformAudit = pathname === '/audit';
 
@@ -175,6 +185,43 @@ export function Breadcrumbs() {
     });
     if (deviceView === 'processes') crumbs.push({ key: 'processes', icon: ListOrdered, label: 'Processes', link: null });
     if (deviceView === 'disk') crumbs.push({ key: 'disk', icon: HardDrive, label: 'Disk usage', link: null });
+  }
+  if (partnerId && section === 'scripts') {
+    const label = 'Scripts';
+    const sub = pathname.endsWith('/scripts/new') ? 'New script' : scriptId ? 'Script' : null;
+    crumbs.push({
+      key: 'scripts',
+      icon: FileCode2,
+      label,
+      link: (
+        <Link to="/partners/$partnerId/scripts" params={{ partnerId }} className="hover:text-foreground">
+          {label}
+        </Link>
+      ),
+    });
+    if (sub) crumbs.push({ key: 'script', label: sub, link: null });
+  }
+  if (partnerId && (section === 'runs' || section === 'tasks')) {
+    const label = 'Runs';
+    crumbs.push({
+      key: 'runs',
+      icon: History,
+      label,
+      link: (
+        <Link to="/partners/$partnerId/runs" params={{ partnerId }} className="hover:text-foreground">
+          {label}
+        </Link>
+      ),
+    });
+    if (params.runId) crumbs.push({ key: 'run', label: 'Run', link: null });
+    if (params.taskId) crumbs.push({ key: 'task', icon: ListTree, label: 'Task', link: null });
+  }
+  if (partnerId && section === 'schedules')
+    crumbs.push({ key: 'schedules', icon: CalendarClock, label: 'Schedules', link: null });
+  if (partnerId && section === 'custom-fields')
+    crumbs.push({ key: 'custom-fields', icon: Tags, label: 'Custom fields', link: null });
+  if (partnerId && section === 'command-settings') {
+    crumbs.push({ key: 'command-settings', icon: OctagonX, label: 'Command settings', link: null });
   }
   if (partnerId && section === 'audit') {
     crumbs.push({ key: 'audit', icon: ScrollText, label: 'Audit log', link: null });

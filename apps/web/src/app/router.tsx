@@ -12,8 +12,14 @@ import { PartnerAuditPage, PlatformAuditPage } from '../features/audit/audit-log
 import { homeLocation, safeRedirect, sessionQueryOptions } from '../features/auth/api';
 import type { Session } from '../features/auth/api';
 import { LoginPage } from '../features/auth/login-page';
+import { validateRunsSearch } from '../features/commands/api';
+import { CommandSettingsPage } from '../features/commands/command-settings-page';
+import { RunPage } from '../features/commands/run-page';
+import { RunsPage } from '../features/commands/runs-page';
+import { TaskPage } from '../features/commands/task-page';
+import { CustomFieldsPage } from '../features/custom-fields/custom-fields-page';
 import { validateDevicesSearch } from '../features/devices/api';
-import { DevicePage } from '../features/devices/device-page';
+import { DevicePage, validateDeviceSearch } from '../features/devices/device-page';
 import { DevicesPage } from '../features/devices/devices-page';
 import { DiskPage, validateDiskSearch } from '../features/devices/disk-page';
 import { ProcessesPage, validateProcessesSearch } from '../features/devices/processes-page';
@@ -22,6 +28,10 @@ import { OrganizationsPage } from '../features/organizations/organizations-page'
 import { PartnersPage } from '../features/partners/partners-page';
 import { NewRolePage, RolePage } from '../features/roles/role-page';
 import { RolesPage } from '../features/roles/roles-page';
+import { SchedulesPage } from '../features/schedules/schedules-page';
+import { validateScriptsSearch } from '../features/scripts/api';
+import { NewScriptPage, ScriptPage, validateScriptTabSearch } from '../features/scripts/script-page';
+import { ScriptsPage } from '../features/scripts/scripts-page';
 import { SitePage } from '../features/sites/site-page';
 import { SsoSettingsPage } from '../features/sso/sso-settings-page';
 import { validateUsersSearch } from '../features/users/api';
@@ -166,6 +176,7 @@ const devicesRoute = createRoute({
 const deviceRoute = createRoute({
   getParentRoute: () => appRoute,
   path: 'partners/$partnerId/devices/$deviceId',
+  validateSearch: validateDeviceSearch,
   component: DevicePage,
 });
 
@@ -183,6 +194,70 @@ const deviceDiskRoute = createRoute({
   path: 'partners/$partnerId/devices/$deviceId/disk',
   validateSearch: validateDiskSearch,
   component: DiskPage,
+});
+
+/** The script library (AUT1, AUT2, AUT6). */
+const scriptsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: 'partners/$partnerId/scripts',
+  validateSearch: validateScriptsSearch,
+  component: ScriptsPage,
+});
+
+const newScriptRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: 'partners/$partnerId/scripts/new',
+  component: NewScriptPage,
+});
+
+const scriptRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: 'partners/$partnerId/scripts/$scriptId',
+  validateSearch: validateScriptTabSearch,
+  component: ScriptPage,
+});
+
+/** Every run of every device (AUT4, DEV8). */
+const runsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: 'partners/$partnerId/runs',
+  validateSearch: validateRunsSearch,
+  component: RunsPage,
+});
+
+/** One run, its output streaming live. */
+const runRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: 'partners/$partnerId/runs/$runId',
+  component: RunPage,
+});
+
+/** One task: its runs on every device, its approval. */
+const taskRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: 'partners/$partnerId/tasks/$taskId',
+  component: TaskPage,
+});
+
+/** Cron schedules of tasks (AUT3). */
+const schedulesRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: 'partners/$partnerId/schedules',
+  component: SchedulesPage,
+});
+
+/** Custom fields of organizations, sites and devices (DEV9). */
+const customFieldsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: 'partners/$partnerId/custom-fields',
+  component: CustomFieldsPage,
+});
+
+/** Fan-out threshold, expiry, the kill switch and pending approvals (security.md 28). */
+const commandSettingsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: 'partners/$partnerId/command-settings',
+  component: CommandSettingsPage,
 });
 
 const rolesRoute = createRoute({
@@ -294,6 +369,15 @@ const routeTree = rootRoute.addChildren([
     deviceRoute,
     deviceProcessesRoute,
     deviceDiskRoute,
+    scriptsRoute,
+    newScriptRoute,
+    scriptRoute,
+    runsRoute,
+    runRoute,
+    taskRoute,
+    schedulesRoute,
+    customFieldsRoute,
+    commandSettingsRoute,
     rolesRoute,
     newRoleRoute,
     roleRoute,

@@ -3,7 +3,12 @@ import {
   BookOpen,
   Briefcase,
   Building2,
+  CalendarClock,
   ChevronsUpDown,
+  FileCode2,
+  History,
+  OctagonX,
+  Tags,
   Key,
   KeyRound,
   LogOut,
@@ -145,6 +150,11 @@ export function Sidebar() {
   const usersActive = /^\/partners\/[^/]+\/users(\/|$)/.test(pathname);
   const apiKeysActive = /^\/partners\/[^/]+\/api-keys$/.test(pathname);
   const devicesActive = /^\/partners\/[^/]+\/devices(\/|$)/.test(pathname);
+  const scriptsActive = /^\/partners\/[^/]+\/scripts(\/|$)/.test(pathname);
+  const runsActive = /^\/partners\/[^/]+\/(runs|tasks)(\/|$)/.test(pathname);
+  const schedulesActive = /^\/partners\/[^/]+\/schedules(\/|$)/.test(pathname);
+  const customFieldsActive = /^\/partners\/[^/]+\/custom-fields$/.test(pathname);
+  const commandSettingsActive = /^\/partners\/[^/]+\/command-settings$/.test(pathname);
   const organizationsActive =
     pathname.startsWith('/partners/') &&
     Boolean(contextPartnerId) &&
@@ -153,7 +163,12 @@ export function Sidebar() {
     !ssoActive &&
     !usersActive &&
     !apiKeysActive &&
-    !devicesActive;
+    !devicesActive &&
+    !scriptsActive &&
+    !runsActive &&
+    !schedulesActive &&
+    !customFieldsActive &&
+    !commandSettingsActive;
   const nextTheme = theme === 'dark' ? 'light' : 'dark';
   const themeLabel = `Switch to ${nextTheme} theme`;
 
@@ -237,6 +252,33 @@ export function Sidebar() {
               )}
             </NavItem>
           ) : null}
+          {contextPartnerId && hasPermission(session, 'scripts.view') ? (
+            <NavItem icon={FileCode2} label="Scripts" active={scriptsActive}>
+              {({ content, ...props }) => (
+                <Link to="/partners/$partnerId/scripts" params={{ partnerId: contextPartnerId }} {...props}>
+                  {content}
+                </Link>
+              )}
+            </NavItem>
+          ) : null}
+          {contextPartnerId && hasPermission(session, 'commands.view') ? (
+            <NavItem icon={History} label="Runs" active={runsActive}>
+              {({ content, ...props }) => (
+                <Link to="/partners/$partnerId/runs" params={{ partnerId: contextPartnerId }} {...props}>
+                  {content}
+                </Link>
+              )}
+            </NavItem>
+          ) : null}
+          {contextPartnerId && hasPermission(session, 'commands.view') ? (
+            <NavItem icon={CalendarClock} label="Schedules" active={schedulesActive}>
+              {({ content, ...props }) => (
+                <Link to="/partners/$partnerId/schedules" params={{ partnerId: contextPartnerId }} {...props}>
+                  {content}
+                </Link>
+              )}
+            </NavItem>
+          ) : null}
           {contextPartnerId && hasPermission(session, 'users.view') ? (
             <NavItem icon={Users} label="Users" active={usersActive}>
               {({ content, ...props }) => (
@@ -268,6 +310,24 @@ export function Sidebar() {
             <NavItem icon={Key} label="API keys" active={apiKeysActive}>
               {({ content, ...props }) => (
                 <Link to="/partners/$partnerId/api-keys" params={{ partnerId: contextPartnerId }} {...props}>
+                  {content}
+                </Link>
+              )}
+            </NavItem>
+          ) : null}
+          {contextPartnerId && hasPermission(session, 'custom_fields.manage') ? (
+            <NavItem icon={Tags} label="Custom fields" active={customFieldsActive}>
+              {({ content, ...props }) => (
+                <Link to="/partners/$partnerId/custom-fields" params={{ partnerId: contextPartnerId }} {...props}>
+                  {content}
+                </Link>
+              )}
+            </NavItem>
+          ) : null}
+          {contextPartnerId && (hasPermission(session, 'commands.manage') || hasPermission(session, 'commands.approve')) ? (
+            <NavItem icon={OctagonX} label="Command settings" active={commandSettingsActive}>
+              {({ content, ...props }) => (
+                <Link to="/partners/$partnerId/command-settings" params={{ partnerId: contextPartnerId }} {...props}>
                   {content}
                 </Link>
               )}

@@ -52,6 +52,39 @@ export interface DataTableProps<T, S extends string = SortKey, F extends string 
   onLoadMore: () => void;
   /** A refetch with new filters is in flight while old rows are shown. */
   isRefreshing?: boolean;
+  /** Row selection for bulk actions: a checkbox per row and one for every row shown. */
+  selection?: RowSelection<T>;
+}
+
+export interface RowSelection<T> {
+  selected: ReadonlySet<string>;
+  onChange: (selected: Set<string>) => void;
+  /** Names the row's checkbox ("Select web-01"). */
+  rowLabel: (row: T) => string;
+}
+
+function SelectAll<T>({ rows, rowKey, selection }: { rows: T[]; rowKey: (row: T) => string; selection: RowSelection<T> }) {
+  const keys = rows.map(rowKey);
+  const chosen = keys.filter((k) => selection.selected.has(k)).length;
+  return (
+    <input
+      type="checkbox"
+      aria-label="Select every row shown"
+      className="size-4 cursor-pointer rounded border-input align-middle accent-primary"
+      checked={keys.length > 0 && chosen === keys.length}
+      ref={(el) => {
+        if (el) el.indeterminate = chosen > 0 && chosen < keys.length;
+      }}
+      onChange={(e) => {
+        const next = new Set(selection.selected);
+        for (const k of keys) {
+          if (e.target.checked) next.add(k);
+          else next.delete(k);
+        }
+        selection.onChange(next);
+      }}
+    />
+  );
 }
 
 /** What DataTable reads from a cursor list's query (a useInfiniteQuery result). */
@@ -119,6 +152,7 @@ export function DataTable<T, S extends string = SortKey, F extends string = Sort
   isFetchingNextPage,
   onLoadMore,
   isRefreshing = false,
+  selection,
 }: DataTableProps<T, S, F>) {
   const cycleSort = nextSort ?? (defaultNextSort as unknown as (current: S, field: F) => S);
   if (status === 'error') {
@@ -149,6 +183,11 @@ export function DataTable<T, S extends string = SortKey, F extends string = Sort
         <TableCaption>{label}</TableCaption>
         <TableHeader>
           <tr>
+            {selection ? (
+              <TableHead scope="col" className="w-10 pr-0">
+                <SelectAll rows={rows} rowKey={rowKey} selection={selection} />
+              </TableHead>
+            ) : null}
             {columns.map((column) => {
               const direction = column.sortField ? sortDirection(sort, column.sortField) : undefined;
               const SortIcon = direction === 'ascending' ? ArrowUp : direction === 'descending' ? ArrowDown : ChevronsUpDown;
@@ -184,6 +223,7 @@ export function DataTable<T, S extends string = SortKey, F extends string = Sort
           {loading
             ? Array.from({ length: 6 }, (_, i) => (
                 <TableRow key={i} className="hover:bg-transparent">
+                  {selection ? <TableCell className="w-10 pr-0" /> : null}
                   {columns.map((column) => (
                     <TableCell key={column.id} className={column.className}>
                       <Skeleton className={cn('h-3.5 w-24', column.skeletonClassName)} />
@@ -192,7 +232,26 @@ export function DataTable<T, S extends string = SortKey, F extends string = Sort
                 </TableRow>
               ))
             : rows.map((row) => (
-                <TableRow key={rowKey(row)} className={rowClassName?.(row)}>
+                <TableRow
+                  key={rowKey(row)}
+                  className={cn(rowClassName?.(row), selection?.selected.has(rowKey(row)) && 'bg-link/5')}
+                >
+                  {selection ? (
+                    <TableCell className="w-10 pr-0">
+                      <input
+                        type="checkbox"
+                        aria-label={`Select ${selection.rowLabel(row)}`}
+                        className="size-4 cursor-pointer rounded border-input align-middle accent-primary"
+                        checked={selection.selected.has(rowKey(row))}
+                        onChange={(e) => {
+                          const next = new Set(selection.selected);
+                          if (e.target.checked) next.add(rowKey(row));
+                          else next.delete(rowKey(row));
+                          selection.onChange(next);
+                        }}
+                      />
+                    </TableCell>
+                  ) : null}
                   {columns.map((column) => (
                     <TableCell key={column.id} className={column.className}>
                       {column.cell(row)}

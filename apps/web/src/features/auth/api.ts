@@ -20,7 +20,14 @@ export type Permission =
   | 'api_keys.manage'
   | 'devices.view'
   | 'devices.manage'
-  | 'devices.enroll';
+  | 'devices.enroll'
+  | 'scripts.view'
+  | 'scripts.manage'
+  | 'commands.view'
+  | 'commands.run'
+  | 'commands.approve'
+  | 'commands.manage'
+  | 'custom_fields.manage';
 
 export interface SessionUser {
   id: string;

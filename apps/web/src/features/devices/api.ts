@@ -35,6 +35,7 @@ export interface DeviceSummary {
   disk_used_percent: number | null;
   enrolled_at: string;
   revoked: boolean;
+  tags?: string[];
 }
 
 export interface OsInfo {
@@ -220,6 +221,7 @@ export interface DevicesSearch {
   status?: DeviceStatusFilter;
   platform?: string;
   low_disk?: 1;
+  tag?: string;
   sort?: DeviceSort;
 }
 
@@ -236,6 +238,7 @@ export function validateDevicesSearch(search: Record<string, unknown>): DevicesS
   if (typeof search.platform === 'string' && PLATFORM.test(search.platform)) out.platform = search.platform;
   const lowDisk = search.low_disk;
   if (lowDisk === 1 || lowDisk === '1' || lowDisk === true || lowDisk === 'true') out.low_disk = 1;
+  if (typeof search.tag === 'string' && search.tag.trim() && search.tag.length <= 100) out.tag = search.tag.trim();
   if (
     typeof search.sort === 'string' &&
     (DEVICE_SORTS as readonly string[]).includes(search.sort) &&
@@ -255,6 +258,7 @@ export function deviceListQuery(search: DevicesSearch): Query {
     status: search.status,
     platform: search.platform,
     low_disk: search.low_disk === 1 ? true : undefined,
+    tag: search.tag,
     sort: search.sort ?? DEFAULT_DEVICE_SORT,
   };
 }

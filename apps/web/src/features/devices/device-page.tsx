@@ -1,6 +1,21 @@
 import { Link, getRouteApi } from '@tanstack/react-router';
-import { ArrowLeft, ChevronRight, Cpu, HardDrive, ListOrdered, MemoryStick } from 'lucide-react';
+import {
+  ArrowLeft,
+  ChevronDown,
+  ChevronRight,
+  Cpu,
+  FileCode2,
+  HardDrive,
+  History,
+  ListOrdered,
+  MemoryStick,
+  Monitor,
+  Power,
+  RefreshCw,
+  SquareTerminal,
+} from 'lucide-react';
 import type { LucideIcon } from 'lucide-react';
+import { useState } from 'react';
 import type { ReactNode } from 'react';
 import { useDocumentTitle } from '../../app/use-document-title';
 import { Alert } from '../../ui/alert';
@@ -14,7 +29,13 @@ import { Skeleton } from '../../ui/skeleton';
 import { Table, TableBody, TableCaption, TableCell, TableHead, TableHeader, TableRow } from '../../ui/table';
 import { Time } from '../../ui/time';
 import { Truncate } from '../../ui/truncate';
+import { DropdownMenu, DropdownMenuContent, DropdownMenuItem, DropdownMenuTrigger } from '../../ui/dropdown-menu';
+import { cn } from '../../ui/cn';
 import { useCan } from '../auth/session-context';
+import type { RunsSearch } from '../commands/api';
+import { QuickActionDialog, RunCommandDialog, RunScriptDialog } from '../commands/run-dialogs';
+import { RunsList } from '../commands/runs-list';
+import { CustomFieldsCard } from '../custom-fields/custom-fields-card';
 import { useDevice } from './api';
 import type { Device } from './api';
 import { DeviceStatusBadge, UsageBar, formatBytes, formatPercent, formatUptime, platformLabel } from './device-bits';
@@ -23,6 +44,17 @@ import { DeviceSoftwareSection } from './device-software';
 import { useDeviceLiveUpdates } from './live';
 
 const route = getRouteApi('/_app/partners/$partnerId/devices/$deviceId');
+
+/** `?tab=history`: the device's runs (DEV8). */
+export interface DeviceSearch {
+  tab?: 'history';
+}
+
+export function validateDeviceSearch(search: Record<string, unknown>): DeviceSearch {
+  return search.tab === 'history' ? { tab: 'history' } : {};
+}
+
+type CommandDialog = 'script' | 'command' | 'reboot' | 'inventory' | null;
 
 const none = <span className="text-muted-foreground">—</span>;
 
@@ -33,9 +65,16 @@ function text(value: string | null | undefined): ReactNode {
 
 export function DevicePage() {
   const { partnerId, deviceId } = route.useParams();
+  const { tab } = route.useSearch();
+  const navigate = route.useNavigate();
   const query = useDevice(partnerId, deviceId);
   const device = query.data;
   const canManage = useCan('devices.manage');
+  const canRun = useCan('commands.run');
+  const canViewRuns = useCan('commands.view');
+  const [dialog, setDialog] = useState<CommandDialog>(null);
+  const [historySearch, setHistorySearch] = useState<RunsSearch>({});
+  const history = tab === 'history' && canViewRuns;
   useDeviceLiveUpdates(partnerId);
   useDocumentTitle(device?.hostname ?? 'Device', device?.organization_name);
 
@@ -115,6 +154,36 @@ export function DevicePage() {
         }
         actions={
           <>
+            {canRun ? (
+              <>
+                <Button variant="primary" onClick={() => setDialog('script')}>
+                  <FileCode2 aria-hidden="true" />
+                  Run script
+                </Button>
+                <Button onClick={() => setDialog('command')}>
+                  <SquareTerminal aria-hidden="true" />
+                  Run command
+                </Button>
+                <DropdownMenu>
+                  <DropdownMenuTrigger asChild>
+                    <Button aria-label="More device actions">
+                      More
+                      <ChevronDown aria-hidden="true" />
+                    </Button>
+                  </DropdownMenuTrigger>
+                  <DropdownMenuContent align="end">
+                    <DropdownMenuItem onSelect={() => setDialog('reboot')}>
+                      <Power aria-hidden="true" />
+                      Reboot
+                    </DropdownMenuItem>
+                    <DropdownMenuItem onSelect={() => setDialog('inventory')}>
+                      <RefreshCw aria-hidden="true" />
+                      Refresh inventory
+                    </DropdownMenuItem>
+                  </DropdownMenuContent>
+                </DropdownMenu>
+              </>
+            ) : null}
             <Button asChild>
               <Link
                 to="/partners/$partnerId/devices/$deviceId/processes"
@@ -141,24 +210,98 @@ export function DevicePage() {
         </Alert>
       ) : null}
 
-      <MetricCards partnerId={partnerId} device={device} />
+      {canViewRuns ? (
+        <div role="tablist" aria-label="Device views" className="flex gap-1 border-b border-border">
+          <DeviceTab selected={!history} onClick={() => void navigate({ search: {}, replace: true })}>
+            <Monitor className="size-3.5" aria-hidden="true" />
+            Overview
+          </DeviceTab>
+          <DeviceTab selected={history} onClick={() => void navigate({ search: { tab: 'history' }, replace: true })}>
+            <History className="size-3.5" aria-hidden="true" />
+            History
+          </DeviceTab>
+        </div>
+      ) : null}
 
-      <div className="grid gap-4 xl:grid-cols-2">
-        <SystemCard device={device} />
-        <HardwareCard device={device} />
-      </div>
+      {history ? (
+        <Card role="tabpanel" aria-label="History">
+          <RunsList
+            partnerId={partnerId}
+            deviceId={deviceId}
+            deviceName={device.hostname}
+            search={historySearch}
+            onSearchChange={(patch) => setHistorySearch((s) => ({ ...s, ...patch }))}
+          />
+        </Card>
+      ) : (
+        <div role={canViewRuns ? 'tabpanel' : undefined} aria-label={canViewRuns ? 'Overview' : undefined} className="grid gap-5">
+          <MetricCards partnerId={partnerId} device={device} />
 
-      <NetworkCard device={device} />
+          <div className="grid gap-4 xl:grid-cols-2">
+            <SystemCard device={device} />
+            <HardwareCard device={device} />
+          </div>
 
-      <div className="grid gap-4 xl:grid-cols-2">
-        <UsersCard device={device} />
-        <TemperaturesCard device={device} />
-      </div>
+          <NetworkCard device={device} />
 
-      <DeviceSoftwareSection partnerId={partnerId} deviceId={deviceId} />
+          <div className="grid gap-4 xl:grid-cols-2">
+            <UsersCard device={device} />
+            <TemperaturesCard device={device} />
+          </div>
 
-      {canManage ? <DeviceSettingsSection partnerId={partnerId} device={device} /> : null}
+          <CustomFieldsCard partnerId={partnerId} entity="device" entityId={deviceId} entityName={device.hostname} />
+
+          <DeviceSoftwareSection partnerId={partnerId} deviceId={deviceId} />
+
+          {canManage ? <DeviceSettingsSection partnerId={partnerId} device={device} /> : null}
+        </div>
+      )}
+
+      <RunScriptDialog
+        partnerId={partnerId}
+        open={dialog === 'script'}
+        onOpenChange={(open) => !open && setDialog(null)}
+        devices={[{ id: device.id, hostname: device.hostname }]}
+      />
+      <RunCommandDialog
+        partnerId={partnerId}
+        open={dialog === 'command'}
+        onOpenChange={(open) => !open && setDialog(null)}
+        devices={[{ id: device.id, hostname: device.hostname }]}
+        platform={device.platform}
+      />
+      <QuickActionDialog
+        partnerId={partnerId}
+        kind="reboot"
+        open={dialog === 'reboot'}
+        onOpenChange={(open) => !open && setDialog(null)}
+        devices={[{ id: device.id, hostname: device.hostname }]}
+      />
+      <QuickActionDialog
+        partnerId={partnerId}
+        kind="inventory_refresh"
+        open={dialog === 'inventory'}
+        onOpenChange={(open) => !open && setDialog(null)}
+        devices={[{ id: device.id, hostname: device.hostname }]}
+      />
     </div>
+  );
+}
+
+function DeviceTab({ selected, onClick, children }: { selected: boolean; onClick: () => void; children: ReactNode }) {
+  return (
+    <button
+      type="button"
+      role="tab"
+      aria-selected={selected}
+      onClick={onClick}
+      className={cn(
+        '-mb-px inline-flex cursor-pointer items-center gap-1.5 border-b-2 px-3 py-2 text-[13px] font-medium focus-visible:outline-2 focus-visible:outline-ring',
+        selected ? 'border-primary text-foreground' : 'border-transparent text-muted-foreground hover:text-foreground',
+      )}
+    >
+      {children}
+    </button>
   );
 }
 

@@ -1,5 +1,5 @@
 import { Link, getRouteApi } from '@tanstack/react-router';
-import { Download, Monitor, SearchX, Settings, X } from 'lucide-react';
+import { Bookmark, Download, Monitor, SearchX, Settings, X } from 'lucide-react';
 import { useId, useState } from 'react';
 import type { ReactNode } from 'react';
 import { flattenPages } from '../../api/list';
@@ -15,11 +15,13 @@ import { Select } from '../../ui/select';
 import { Skeleton } from '../../ui/skeleton';
 import { Time } from '../../ui/time';
 import { Truncate } from '../../ui/truncate';
+import { Badge } from '../../ui/badge';
 import { useCan } from '../auth/session-context';
 import { useOrganizationList } from '../organizations/api';
 import { usePartnerSummary } from '../partners/use-partner-name';
 import { useSiteList } from '../sites/api';
 import { AgentSettingsDialog } from './agent-settings';
+import { BulkActionsBar, SaveFilterDialog } from './bulk-actions';
 import {
   DEFAULT_DEVICE_SORT,
   devicesExportHref,
@@ -59,11 +61,17 @@ export function DevicesPage() {
   const sites = useSiteList(partnerId, search.organization ?? '', ALL_ORGANIZATIONS, Boolean(search.organization));
   const canManage = useCan('devices.manage');
   const [settingsOpen, setSettingsOpen] = useState(false);
+  const [saveFilterOpen, setSaveFilterOpen] = useState(false);
+  const [selected, setSelected] = useState<ReadonlySet<string>>(() => new Set());
+  const canRun = useCan('commands.run');
+  const selectable = canRun || canManage;
   const filterId = useId();
   useDeviceLiveUpdates(partnerId);
   useDocumentTitle('Devices', partner.name);
 
   function setSearch(patch: Partial<DevicesSearch>) {
+    // A selection made under other filters may hold rows no longer shown.
+    if (Object.keys(patch).some((k) => k !== 'sort')) setSelected(new Set());
     void navigate({ search: (prev) => validateDevicesSearch({ ...prev, ...patch }), replace: true });
   }
 
@@ -78,7 +86,10 @@ export function DevicesPage() {
     ...new Set([...(summary.data?.by_platform.map((p) => p.platform) ?? []), ...(search.platform ? [search.platform] : [])]),
   ];
 
-  const filtered = Boolean(search.q || search.organization || search.site || search.status || search.platform || search.low_disk);
+  const filtered = Boolean(
+    search.q || search.organization || search.site || search.status || search.platform || search.low_disk || search.tag,
+  );
+  const selectedDevices = items.filter((d) => selected.has(d.id)).map((d) => ({ id: d.id, hostname: d.hostname }));
   const sort: DeviceSort = search.sort ?? DEFAULT_DEVICE_SORT;
 
   const columns: Column<DeviceSummary, DeviceSortField>[] = [
@@ -96,14 +107,32 @@ export function DevicesPage() {
       sortField: 'hostname',
       skeletonClassName: 'w-32',
       cell: (d) => (
-        <Link
-          id={`device-${d.id}-name`}
-          to="/partners/$partnerId/devices/$deviceId"
-          params={{ partnerId, deviceId: d.id }}
-          className="block min-w-0 font-medium text-foreground hover:text-link hover:underline"
-        >
-          <Truncate text={d.hostname} />
-        </Link>
+        <span className="grid min-w-0">
+          <Link
+            id={`device-${d.id}-name`}
+            to="/partners/$partnerId/devices/$deviceId"
+            params={{ partnerId, deviceId: d.id }}
+            className="block min-w-0 font-medium text-foreground hover:text-link hover:underline"
+          >
+            <Truncate text={d.hostname} />
+          </Link>
+          {d.tags && d.tags.length > 0 ? (
+            <span className="mt-0.5 flex min-w-0 flex-wrap gap-1">
+              {d.tags.slice(0, 3).map((t) => (
+                <button
+                  key={t}
+                  type="button"
+                  onClick={() => setSearch({ tag: t })}
+                  aria-label={`Show devices tagged ${t}`}
+                  className="cursor-pointer rounded-full focus-visible:outline-2 focus-visible:outline-ring"
+                >
+                  <Badge className="max-w-28 truncate">{t}</Badge>
+                </button>
+              ))}
+              {d.tags.length > 3 ? <span className="text-xs text-muted-foreground">+{d.tags.length - 3}</span> : null}
+            </span>
+          ) : null}
+        </span>
       ),
     },
     {
@@ -198,6 +227,7 @@ export function DevicesPage() {
     search.status ? search.status : null,
     search.platform ? `running ${platformLabel(search.platform)}` : null,
     search.low_disk ? 'low on disk space (a disk 90 % full or more)' : null,
+    search.tag ? `tagged “${search.tag}”` : null,
   ]
     .filter(Boolean)
     .join(', ');
@@ -232,6 +262,12 @@ export function DevicesPage() {
         <ListToolbar
           actions={
             <>
+              {filtered ? (
+                <Button size="sm" variant="subtle" onClick={() => setSaveFilterOpen(true)}>
+                  <Bookmark aria-hidden="true" />
+                  Save filter
+                </Button>
+              ) : null}
               {filtered ? (
                 <Button asChild size="sm" variant="subtle">
                   <Link
@@ -345,7 +381,21 @@ export function DevicesPage() {
             checked={search.low_disk === 1}
             onChange={(checked) => setSearch({ low_disk: checked ? 1 : undefined })}
           />
+          {search.tag ? (
+            <Badge tone="accent">
+              Tag: {search.tag}
+              <button
+                type="button"
+                aria-label={`Remove the tag filter ${search.tag}`}
+                onClick={() => setSearch({ tag: undefined })}
+                className="-mr-1 cursor-pointer rounded-full p-0.5 hover:bg-link/20"
+              >
+                <X aria-hidden="true" />
+              </button>
+            </Badge>
+          ) : null}
         </ListToolbar>
+        <BulkActionsBar partnerId={partnerId} devices={selectedDevices} onClear={() => setSelected(new Set())} />
         <DataTable
           label="Devices"
           noun={['device', 'devices']}
@@ -358,6 +408,7 @@ export function DevicesPage() {
           onSortChange={(next) => setSearch({ sort: next })}
           {...cursorListProps(list)}
           total={total}
+          selection={selectable ? { selected, onChange: setSelected, rowLabel: (d: DeviceSummary) => d.hostname } : undefined}
           empty={
             filtered ? (
               <EmptyState
@@ -389,6 +440,7 @@ export function DevicesPage() {
           }
         />
       </Card>
+      <SaveFilterDialog partnerId={partnerId} search={search} open={saveFilterOpen} onOpenChange={setSaveFilterOpen} />
       <AgentSettingsDialog partnerId={partnerId} open={settingsOpen} onOpenChange={setSettingsOpen} canManage={canManage} />
     </div>
   );

@@ -1,5 +1,5 @@
 import { Link, getRouteApi, useNavigate } from '@tanstack/react-router';
-import { ArrowLeft } from 'lucide-react';
+import { ArrowLeft, FileCode2 } from 'lucide-react';
 import { useState } from 'react';
 import { errorMessage } from '../../api/client';
 import { validateListSearch } from '../../api/list';
@@ -17,6 +17,8 @@ import { Skeleton } from '../../ui/skeleton';
 import { Time } from '../../ui/time';
 import { useToast } from '../../ui/toast';
 import { useCan } from '../auth/session-context';
+import { RunScriptDialog } from '../commands/run-dialogs';
+import { CustomFieldsCard } from '../custom-fields/custom-fields-card';
 import { DevicesHealthCard } from '../devices/devices-health-card';
 import { usePartnerSummary } from '../partners/use-partner-name';
 import { SitesSection } from '../sites/sites-section';
@@ -38,7 +40,8 @@ export function OrganizationPage() {
   const deleteOrganization = useDeleteOrganization(partnerId);
   const restoreOrganization = useRestoreOrganization(partnerId);
   const { toast } = useToast();
-  const [dialog, setDialog] = useState<'edit' | 'delete' | null>(null);
+  const [dialog, setDialog] = useState<'edit' | 'delete' | 'run' | null>(null);
+  const canRun = useCan('commands.run');
   useDocumentTitle(organization?.name ?? 'Organization', partner.name);
 
   function setSearch(patch: Partial<ListSearch>) {
@@ -78,8 +81,16 @@ export function OrganizationPage() {
           )
         }
         actions={
-          organization && canManage && !deleted ? (
-            <EditDeleteActions onEdit={() => setDialog('edit')} onDelete={() => setDialog('delete')} />
+          organization && !deleted ? (
+            <>
+              {canRun ? (
+                <Button onClick={() => setDialog('run')}>
+                  <FileCode2 aria-hidden="true" />
+                  Run script on this organization
+                </Button>
+              ) : null}
+              {canManage ? <EditDeleteActions onEdit={() => setDialog('edit')} onDelete={() => setDialog('delete')} /> : null}
+            </>
           ) : null
         }
       />
@@ -127,6 +138,10 @@ export function OrganizationPage() {
 
       {deleted ? null : <DevicesHealthCard partnerId={partnerId} organizationId={organizationId} />}
 
+      {organization && !deleted ? (
+        <CustomFieldsCard partnerId={partnerId} entity="organization" entityId={organizationId} entityName={organization.name} />
+      ) : null}
+
       {deleted ? null : (
         <SitesSection
           partnerId={partnerId}
@@ -139,6 +154,12 @@ export function OrganizationPage() {
 
       {organization ? (
         <>
+          <RunScriptDialog
+            partnerId={partnerId}
+            open={dialog === 'run'}
+            onOpenChange={(open) => !open && setDialog(null)}
+            target={{ type: 'organizations', ids: [organizationId] }}
+          />
           <OrganizationFormDialog
             partnerId={partnerId}
             open={dialog === 'edit'}

@@ -1,5 +1,5 @@
 import { Link, getRouteApi, useNavigate } from '@tanstack/react-router';
-import { ArrowLeft } from 'lucide-react';
+import { ArrowLeft, FileCode2 } from 'lucide-react';
 import { useState } from 'react';
 import { errorMessage } from '../../api/client';
 import { useDocumentTitle } from '../../app/use-document-title';
@@ -15,6 +15,8 @@ import { Time } from '../../ui/time';
 import { useToast } from '../../ui/toast';
 import { useNow } from '../../ui/use-now';
 import { useCan } from '../auth/session-context';
+import { RunScriptDialog } from '../commands/run-dialogs';
+import { CustomFieldsCard } from '../custom-fields/custom-fields-card';
 import { DevicesHealthCard } from '../devices/devices-health-card';
 import { InstallAgentsSection } from '../enrollment/install-agents-section';
 import { useOrganization } from '../organizations/api';
@@ -34,7 +36,8 @@ export function SitePage() {
   const deleteSite = useDeleteSite(partnerId, organizationId);
   const restoreSite = useRestoreSite(partnerId, organizationId);
   const { toast } = useToast();
-  const [dialog, setDialog] = useState<'edit' | 'delete' | null>(null);
+  const [dialog, setDialog] = useState<'edit' | 'delete' | 'run' | null>(null);
+  const canRun = useCan('commands.run');
   const clock = useNow();
   useDocumentTitle(site?.name ?? 'Site', organization?.name);
 
@@ -77,8 +80,16 @@ export function SitePage() {
           )
         }
         actions={
-          site && canManage && !deleted ? (
-            <EditDeleteActions onEdit={() => setDialog('edit')} onDelete={() => setDialog('delete')} />
+          site && !deleted ? (
+            <>
+              {canRun ? (
+                <Button onClick={() => setDialog('run')}>
+                  <FileCode2 aria-hidden="true" />
+                  Run script on this site
+                </Button>
+              ) : null}
+              {canManage ? <EditDeleteActions onEdit={() => setDialog('edit')} onDelete={() => setDialog('delete')} /> : null}
+            </>
           ) : null
         }
       />
@@ -131,12 +142,19 @@ export function SitePage() {
       {site && !deleted ? (
         <>
           <DevicesHealthCard partnerId={partnerId} organizationId={organizationId} siteId={siteId} />
+          <CustomFieldsCard partnerId={partnerId} entity="site" entityId={siteId} entityName={site.name} />
           <InstallAgentsSection partnerId={partnerId} organizationId={organizationId} siteId={siteId} siteName={site.name} />
         </>
       ) : null}
 
       {site ? (
         <>
+          <RunScriptDialog
+            partnerId={partnerId}
+            open={dialog === 'run'}
+            onOpenChange={(open) => !open && setDialog(null)}
+            target={{ type: 'sites', ids: [siteId], organizationId }}
+          />
           <SiteFormDialog
             partnerId={partnerId}
             organizationId={organizationId}
