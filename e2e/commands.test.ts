@@ -2,7 +2,7 @@
 // built agent bundle runs real bash, sh and Python scripts the real server
 // signed, streams their output, honours timeouts, caps and cancellation, and
 // no run is lost or left running when the server or the agent dies mid-run.
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -19,8 +19,8 @@ import { TenancyService } from '../apps/server/src/modules/tenancy/index.js';
 import { PASSWORD, testConfig } from '../apps/server/test/support/app.js';
 import { createTestDatabase, type TestDatabase } from '../apps/server/test/support/db.js';
 import { freePort } from '../apps/server/test/support/ports.js';
+import { RealAgent, signIn, waitOnline, type Api } from './support/agent.js';
 
-const AGENT = path.resolve(import.meta.dirname, '../apps/agent/dist/cloudrmm-agent.mjs');
 const exec = promisify(execFile);
 
 let database: TestDatabase;
@@ -29,11 +29,9 @@ let port: number;
 let url: string;
 const secrets = new SecretBox(randomBytes(32));
 let partnerId: string;
-let cookie: string;
-let csrf: string;
-let stateDir: string;
+let api: Api;
 let deviceId: string;
-let agent: { child: ChildProcess; log: () => string } | null = null;
+let agent: RealAgent;
 const scratch: string[] = [];
 
 async function startServer() {
@@ -44,40 +42,6 @@ async function startServer() {
     secrets,
   });
   await app.listen({ host: '127.0.0.1', port });
-}
-
-async function api<T = unknown>(method: string, route: string, body?: unknown): Promise<{ status: number; json: T }> {
-  const res = await fetch(`${url}/api/v1${route}`, {
-    method,
-    headers: {
-      cookie,
-      'x-csrf-token': csrf,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, json: (text ? JSON.parse(text) : null) as T };
-}
-
-function startAgent() {
-  const child = spawn(process.execPath, [AGENT, 'run', '--dev'], {
-    env: { ...process.env, CLOUDRMM_AGENT_DIR: stateDir },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let log = '';
-  child.stderr!.on('data', (d) => (log += d));
-  agent = { child, log: () => log };
-  return agent;
-}
-
-async function stopAgent(signal: NodeJS.Signals) {
-  const a = agent!;
-  agent = null;
-  if (a.child.exitCode !== null) return;
-  const exited = new Promise((resolve) => a.child.once('exit', resolve));
-  a.child.kill(signal);
-  await exited;
 }
 
 interface Run {
@@ -155,42 +119,20 @@ beforeAll(async () => {
   partnerId = partner.id;
   const email = 'tech@commands-e2e.test';
   await createUserWithPassword(database.db, { email, name: 'Tech', password: PASSWORD, partnerId, roleKey: 'owner' });
-  const login = await fetch(`${url}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password: PASSWORD }),
-  });
-  cookie = login.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0]!)
-    .join('; ');
-  csrf = ((await login.json()) as { csrf_token: string }).csrf_token;
-
+  api = await signIn(url, email, PASSWORD);
   const token = await api<{ token: string }>(
     'POST',
     `/partners/${partnerId}/organizations/${org.id}/sites/${site.id}/enrollment-tokens`,
     { name: 'commands', max_uses: 1 },
   );
-  stateDir = path.join(await tempDir(), 'state');
-  await exec(process.execPath, [AGENT, 'enroll', '--server', url, '--token', token.json.token, '--dev'], {
-    env: { ...process.env, CLOUDRMM_AGENT_DIR: stateDir },
-    timeout: 60_000,
-  });
-  const status = JSON.parse(
-    (await exec(process.execPath, [AGENT, 'status', '--json'], { env: { ...process.env, CLOUDRMM_AGENT_DIR: stateDir } })).stdout,
-  ) as { device_id: string };
-  deviceId = status.device_id;
-  startAgent();
-  // expect.poll is for tests; here, a plain wait
-  for (let i = 0; ; i++) {
-    if ((await api<{ online: boolean }>('GET', `/partners/${partnerId}/devices/${deviceId}`)).json.online) break;
-    if (i > 100) throw new Error(`the agent did not come online:\n${agent!.log()}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  agent = await RealAgent.create();
+  deviceId = await agent.enroll(url, token.json.token);
+  agent.start();
+  await waitOnline(api, partnerId, deviceId, agent);
 });
 
 afterAll(async () => {
-  if (agent) await stopAgent('SIGTERM');
+  await agent?.dispose();
   await app?.close();
   await database?.drop();
   for (const d of scratch) await fs.rm(d, { recursive: true, force: true });
@@ -319,7 +261,7 @@ describe('nothing is lost', () => {
   });
 
   it('a run queued while the device is offline is delivered when it comes back', async () => {
-    await stopAgent('SIGTERM');
+    await agent.stop('SIGTERM');
     await expect
       .poll(async () => (await api<{ online: boolean }>('GET', `/partners/${partnerId}/devices/${deviceId}`)).json.online, {
         timeout: 15_000,
@@ -328,7 +270,7 @@ describe('nothing is lost', () => {
     const taskId = await task({ kind: 'shell', interpreter: 'sh', command: 'echo queued while away' });
     await new Promise((r) => setTimeout(r, 1_000));
     expect((await runOf(taskId)).status).toBe('queued');
-    startAgent();
+    agent.start();
     const run = await finished(taskId, 40_000);
     expect(run.status).toBe('succeeded');
     expect(run.stdout).toBe('queued while away\n');
@@ -338,8 +280,8 @@ describe('nothing is lost', () => {
     const marker = `crash-marker-${randomBytes(4).toString('hex')}`;
     const taskId = await task({ kind: 'shell', interpreter: 'bash', command: `(exec -a ${marker} sleep 300) & wait` });
     await expect.poll(async () => (await runOf(taskId)).status, { timeout: 15_000 }).toBe('running');
-    await stopAgent('SIGKILL');
-    startAgent();
+    await agent.stop('SIGKILL');
+    agent.start();
     const run = await finished(taskId, 40_000);
     expect(run.status).toBe('failed');
     expect(run.error).toMatch(/agent stopped/i);
