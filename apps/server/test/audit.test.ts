@@ -710,6 +710,18 @@ describe('writing', () => {
         const x = (await t.call(admin, 'POST', `${P}/schedules`, walkSchedule())).json();
         return { status: (await t.call(admin, 'DELETE', `${P}/schedules/${x.id}`)).statusCode, tenant: p.id };
       },
+      'POST /api/v1/partners/:partnerId/schedules/:scheduleId/approve': async () => {
+        // Made behind the API by nobody, so the walking admin is neither its creator nor its last editor.
+        const [x] = await t.database.ownerQuery<{ id: string }>(
+          `insert into command_schedules (tenant_id, name, cron, action, target, approval)
+           values ($1, $2, '0 3 * * *', '{"kind": "inventory_refresh"}', '{"type": "partner", "ids": []}', 'pending') returning id`,
+          [p.id, `Walk ${rnd()}`],
+        );
+        return {
+          status: (await t.call(admin, 'POST', `${P}/schedules/${x!.id}/approve`, { version: 1 })).statusCode,
+          tenant: p.id,
+        };
+      },
       'POST /api/v1/partners/:partnerId/schedules/:scheduleId/run-now': async () => {
         const x = (await t.call(admin, 'POST', `${P}/schedules`, walkSchedule([scheduled]))).json();
         return { status: (await t.call(admin, 'POST', `${P}/schedules/${x.id}/run-now`)).statusCode, tenant: p.id };

@@ -2,8 +2,10 @@
 // the fan-out approval and the kill switch, over real sockets and a real database.
 import { contentHash } from '@cloudrmm/protocol';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { isolating, storableExitCode } from '../src/modules/commands/commands.delivery.js';
 import { runWatchdog } from '../src/modules/commands/index.js';
+import { SYSTEM_ACTOR } from '../src/platform/audit/audit.js';
 import { createUserWithPassword } from '../src/platform/auth/users.js';
 import type { BusEvents } from '../src/platform/bus/bus.js';
 import { commandKeyOf } from '../src/platform/signing/index.js';
@@ -224,6 +226,8 @@ describe('signing and delivery (AGT18, security.md 26)', () => {
     const intruder = await other.connect();
     await createTask(shell([d.deviceId]));
     const env = await a.nextCommand();
+    // The envelope goes out before the run is marked sent: wait for that, so the check below is about the intruder.
+    await until(async () => (await runRow(env.run_id)).status === 'sent', 2_000, 'sent');
     intruder.result(env.run_id, { status: 'failed', stdout: 'forged' });
     intruder.output(env.run_id, 0, 'forged');
     await intruder.ack(env.run_id);
@@ -614,5 +618,144 @@ describe('tenant isolation (security.md 1)', () => {
     }
     expect((await t.call(b.session, 'GET', `${bp}/runs`)).json().items).toEqual([]);
     expect((await runRow(run!.id)).status).toBe('queued');
+  });
+});
+
+describe('at scale: scoped lists, result batches (AUT4, AGT9)', () => {
+  it('lists a scoped user’s tasks in one query whatever the page size, and its pages are full', async () => {
+    const rnd = Math.random().toString(36).slice(2, 8);
+    const org = await t.tenancy.createOrganization(acme.partnerId, { name: `Scoped ${rnd}` }, SYSTEM_ACTOR);
+    const site = await t.tenancy.createSite(acme.partnerId, org.id, { name: `Scoped site ${rnd}` }, SYSTEM_ACTOR);
+    const mine = await enrollTestDevice(t, { partnerId: acme.partnerId, organizationId: org.id, siteId: site.id });
+    const theirs = await device();
+    const visible: string[] = [];
+    const hidden: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      visible.push((await createTask(shell([mine.deviceId], `echo ${i}`))).id);
+      hidden.push((await createTask(shell([theirs.deviceId], `echo hidden ${i}`))).id);
+    }
+    const email = `scoped-${rnd}@acme.test`;
+    const { id: userId } = await createUserWithPassword(t.database.db, {
+      email,
+      name: 'Scoped',
+      password: PASSWORD,
+      partnerId: acme.partnerId,
+      roleKey: 'technician',
+    });
+    const [role] = await t.database.ownerQuery<{ id: string }>(`select id from roles where key = 'technician'`);
+    await t.database.ownerQuery('delete from role_assignments where user_id = $1', [userId]);
+    const assigned = await t.call(acme.session, 'POST', `${P()}/role-assignments`, {
+      user_id: userId,
+      role_id: role!.id,
+      scope_type: 'organization',
+      organization_id: org.id,
+    });
+    expect(assigned.statusCode, assigned.body).toBe(201);
+    const scoped = await t.login(email);
+
+    const queries = vi.spyOn(pg.Client.prototype, 'query');
+    const list = async (limit: number) => {
+      queries.mockClear();
+      const res = await t.call(scoped, 'GET', `${P()}/tasks?limit=${limit}`);
+      expect(res.statusCode, res.body).toBe(200);
+      return { n: queries.mock.calls.length, ids: res.json().items.map((x: { id: string }) => x.id) as string[] };
+    };
+    try {
+      await list(1);
+      const two = await list(2);
+      const ten = await list(10);
+      expect(two.ids).toEqual(visible.slice(-2).reverse());
+      expect(ten.ids).toEqual(visible.slice(-10).reverse());
+      expect(ten.n).toBe(two.n);
+    } finally {
+      queries.mockRestore();
+    }
+    expect((await t.call(scoped, 'GET', `${P()}/tasks/${visible[0]}`)).statusCode).toBe(200);
+    expect((await t.call(scoped, 'GET', `${P()}/tasks/${hidden[0]}`)).statusCode).toBe(404);
+    // Cancelling needs the permission on every device of the task: a mixed task is refused.
+    const mixed = await createTask(shell([mine.deviceId, theirs.deviceId], 'echo mixed'));
+    expect((await t.call(scoped, 'POST', `${P()}/tasks/${mixed.id}/cancel`)).statusCode).toBe(403);
+    expect((await t.call(scoped, 'POST', `${P()}/tasks/${visible[0]}/cancel`)).statusCode).toBe(200);
+    expect((await runsOf(visible[0]!)).map((r) => r.status)).toEqual(['cancelled']);
+  });
+
+  it('stores Windows exit codes beyond 2^31 (their signed form) and results with clocks out of range', async () => {
+    const devices = await Promise.all([device(), device(), device()]);
+    const agents = await Promise.all(devices.map((d) => d.connect()));
+    await createTask(shell(devices.map((d) => d.deviceId)));
+    const envs = await Promise.all(agents.map((a) => a.nextCommand()));
+    // Sent together, so they are stored in one batch.
+    agents[0]!.result(envs[0]!.run_id, { status: 'failed', exit_code: 0xc0000005 });
+    agents[1]!.result(envs[1]!.run_id, { exit_code: 0, stdout: 'fine' });
+    agents[2]!.result(envs[2]!.run_id, { status: 'failed', exit_code: 2 ** 40, started_at: 9e15, finished_at: 9e15 });
+    await Promise.all(agents.map((a, i) => a.ack(envs[i]!.run_id)));
+    expect(await runRow(envs[0]!.run_id)).toMatchObject({ status: 'failed', exit_code: -1073741819 });
+    expect(await runRow(envs[1]!.run_id)).toMatchObject({ status: 'succeeded', exit_code: 0, stdout: 'fine' });
+    const odd = await runRow(envs[2]!.run_id);
+    expect(odd).toMatchObject({ status: 'failed', exit_code: null });
+    expect(Math.abs(Date.parse(odd.finished_at as string) - Date.now())).toBeLessThan(60_000);
+    agents.forEach((a) => a.close());
+  });
+
+  it('a result claimed by another agent for the same run never pushes the true result out of its batch', async () => {
+    const d = await device();
+    const other = await device();
+    const busy = await Promise.all([device(), device()]);
+    const a = await d.connect();
+    const intruder = await other.connect();
+    const holders = await Promise.all(busy.map((b) => b.connect()));
+    await createTask(shell([d.deviceId, ...busy.map((b) => b.deviceId)]));
+    const env = await a.nextCommand();
+    const held = await Promise.all(holders.map((h) => h.nextCommand()));
+    await until(async () => (await runRow(env.run_id)).status === 'sent', 2_000, 'sent');
+    // Two result batches in flight, held by a lock on their runs: what comes next is stored together.
+    const locker = new pg.Client({ connectionString: t.database.ownerUrl });
+    await locker.connect();
+    try {
+      await locker.query('begin');
+      await locker.query('select 1 from command_runs where id = any($1::uuid[]) for update', [held.map((h) => h.run_id)]);
+      holders.forEach((h, i) => h.result(held[i]!.run_id, {}));
+      await new Promise((r) => setTimeout(r, 200));
+      // The true result and, right behind it in the same batch, a forged one for the same run id.
+      a.result(env.run_id, { stdout: 'true result' });
+      intruder.result(env.run_id, { status: 'failed', stdout: 'forged' });
+      await new Promise((r) => setTimeout(r, 200));
+      await locker.query('commit');
+    } finally {
+      await locker.end();
+    }
+    await Promise.all([a.ack(env.run_id), intruder.ack(env.run_id), ...holders.map((h, i) => h.ack(held[i]!.run_id))]);
+    expect(await runRow(env.run_id)).toMatchObject({ status: 'succeeded', stdout: 'true result' });
+    [a, intruder, ...holders].forEach((x) => x.close());
+  });
+
+  it('a batch the database refuses is halved until the bad item is found: the others are stored', async () => {
+    const written: number[] = [];
+    const refused = Object.assign(new Error('integer out of range'), { code: '22003' });
+    const write = async (items: number[]) => {
+      if (items.includes(13)) throw refused;
+      written.push(...items);
+    };
+    const items = Array.from({ length: 40 }, (_, i) => i);
+    const outcome = await isolating(items, write);
+    expect(outcome.filter(Boolean)).toEqual([refused]);
+    expect(outcome[13]).toBe(refused);
+    expect(written.sort((x, y) => x - y)).toEqual(items.filter((i) => i !== 13));
+    // The database away is nobody's fault in particular: everything fails at once, no storm of retries.
+    const calls: number[][] = [];
+    const down = Object.assign(new Error('connection refused'), { code: 'ECONNREFUSED' });
+    const all = await isolating(items, async (part) => {
+      calls.push(part);
+      throw down;
+    });
+    expect(all.every((e) => e === down)).toBe(true);
+    expect(calls).toHaveLength(1);
+    expect([0xc0000005, 2 ** 32, -1, 2 ** 31 - 1, null].map(storableExitCode)).toEqual([
+      -1073741819,
+      null,
+      -1,
+      2 ** 31 - 1,
+      null,
+    ]);
   });
 });

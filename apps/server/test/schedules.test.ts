@@ -1,6 +1,8 @@
 // AUT3: cron schedules in a time zone that make a task at each firing; a missed firing runs once.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CommandsService } from '../src/modules/commands/index.js';
 import { fireDueSchedules, nextOccurrence } from '../src/modules/schedules/index.js';
+import { schedulesRepo } from '../src/modules/schedules/schedules.repository.js';
 import { SYSTEM_ACTOR } from '../src/platform/audit/audit.js';
 import { createUserWithPassword, type SystemRoleKey } from '../src/platform/auth/users.js';
 import { enrollTestDevice } from './support/agents.js';
@@ -307,7 +309,7 @@ describe('firing (controllable clock)', () => {
     await dueAt(hourly.id, new Date('2031-06-15T10:00:00Z'));
     await dueAt(daily.id, new Date('2031-06-15T07:00:00Z'));
 
-    expect(await fireDueSchedules(t.app.ctx, NOW)).toEqual({ fired: 2, failed: 0 });
+    expect(await fireDueSchedules(t.app.ctx, NOW)).toEqual({ fired: 2, failed: 0, waiting: 0 });
     const [task] = await tasksOf(hourly.id);
     expect(await tasksOf(hourly.id)).toHaveLength(1);
     expect(await tasksOf(daily.id)).toHaveLength(1);
@@ -337,9 +339,9 @@ describe('firing (controllable clock)', () => {
     expect(fired[0]!.after.task_id).toBe(task!.id);
 
     // The same minute again: nothing is due.
-    expect(await fireDueSchedules(t.app.ctx, NOW)).toEqual({ fired: 0, failed: 0 });
+    expect(await fireDueSchedules(t.app.ctx, NOW)).toEqual({ fired: 0, failed: 0, waiting: 0 });
     // An hour later the hourly one fires again, the daily one does not.
-    expect(await fireDueSchedules(t.app.ctx, new Date('2031-06-15T11:00:30Z'))).toEqual({ fired: 1, failed: 0 });
+    expect(await fireDueSchedules(t.app.ctx, new Date('2031-06-15T11:00:30Z'))).toEqual({ fired: 1, failed: 0, waiting: 0 });
     expect(await tasksOf(hourly.id)).toHaveLength(2);
     expect(await tasksOf(daily.id)).toHaveLength(1);
   });
@@ -349,10 +351,10 @@ describe('firing (controllable clock)', () => {
     await onlyDue();
     // Down for three days: hundreds of occurrences went by.
     await dueAt(often.id, new Date('2031-06-12T10:30:00Z'));
-    expect(await fireDueSchedules(t.app.ctx, NOW)).toEqual({ fired: 1, failed: 0 });
+    expect(await fireDueSchedules(t.app.ctx, NOW)).toEqual({ fired: 1, failed: 0, waiting: 0 });
     expect(await tasksOf(often.id)).toHaveLength(1);
     expect((await rowOf(often.id)).next_run_at).toBe('2031-06-15T10:35:00.000Z');
-    expect(await fireDueSchedules(t.app.ctx, new Date('2031-06-15T10:34:59Z'))).toEqual({ fired: 0, failed: 0 });
+    expect(await fireDueSchedules(t.app.ctx, new Date('2031-06-15T10:34:59Z'))).toEqual({ fired: 0, failed: 0, waiting: 0 });
     expect(await tasksOf(often.id)).toHaveLength(1);
   });
 
@@ -375,7 +377,7 @@ describe('firing (controllable clock)', () => {
     // Even with a due time left behind, disabled means never.
     await dueAt(off.id, new Date('2031-06-15T10:00:00Z'));
     await dueAt(gone.id, new Date('2031-06-15T10:00:00Z'));
-    expect(await fireDueSchedules(t.app.ctx, NOW)).toEqual({ fired: 0, failed: 0 });
+    expect(await fireDueSchedules(t.app.ctx, NOW)).toEqual({ fired: 0, failed: 0, waiting: 0 });
     expect(await tasksOf(off.id)).toEqual([]);
     expect(await tasksOf(gone.id)).toEqual([]);
   });
@@ -392,7 +394,7 @@ describe('firing (controllable clock)', () => {
     });
     await onlyDue(mine.id, theirs.id, reaching.id);
     for (const id of [mine.id, theirs.id, reaching.id]) await dueAt(id, new Date('2031-06-15T10:00:00Z'));
-    expect(await fireDueSchedules(t.app.ctx, NOW)).toEqual({ fired: 2, failed: 1 });
+    expect(await fireDueSchedules(t.app.ctx, NOW)).toEqual({ fired: 2, failed: 1, waiting: 0 });
     expect((await tasksOf(mine.id)).map((x) => x.tenant_id)).toEqual([acme.partnerId]);
     expect((await tasksOf(theirs.id)).map((x) => x.tenant_id)).toEqual([other.partnerId]);
     expect(await tasksOf(reaching.id)).toEqual([]);
@@ -404,7 +406,7 @@ describe('firing (controllable clock)', () => {
       [acme.partnerId, reaching.id],
     );
     expect(failed).toMatchObject({ actor_label: 'schedule Reaching' });
-    expect(failed!.after.error).toContain('not_found');
+    expect(failed!.after.error).toBe('no_targets: none of the 1 listed devices is still there (deleted or revoked)');
     expect((await rowOf(reaching.id)).next_run_at).toBe('2031-06-15T11:00:00.000Z');
     // Each partner sees its own schedules only.
     expect((await t.call(acme.session, 'GET', url(acme))).body).not.toContain(theirs.id);
@@ -429,5 +431,267 @@ describe('firing (controllable clock)', () => {
     expect((await t.call(acme.session, 'POST', `${url(acme)}/00000000-0000-4000-8000-000000000000/run-now`)).statusCode).toBe(
       404,
     );
+  });
+
+  it('a firing retried after the worker died between making the task and moving on makes no second task', async () => {
+    const s = await create(acme, { name: 'Crash-proof', cron: '0 * * * *', timezone: 'UTC' });
+    await onlyDue(s.id);
+    await dueAt(s.id, new Date('2031-06-15T10:00:00Z'));
+    // The worker dies after the task is committed, before the schedule is moved on.
+    const died = vi.spyOn(schedulesRepo, 'fired').mockRejectedValueOnce(new Error('worker died'));
+    try {
+      await expect(fireDueSchedules(t.app.ctx, NOW)).rejects.toThrow('worker died');
+    } finally {
+      died.mockRestore();
+    }
+    const [made] = await tasksOf(s.id);
+    expect(await tasksOf(s.id)).toHaveLength(1);
+    expect((await rowOf(s.id)).next_run_at).toBe('2031-06-15T10:00:00.000Z');
+
+    // The next pass fires the same occurrence again: it finds that task.
+    expect(await fireDueSchedules(t.app.ctx, NOW)).toEqual({ fired: 1, failed: 0, waiting: 0 });
+    expect((await tasksOf(s.id)).map((x) => x.id)).toEqual([made!.id]);
+    expect(await t.database.ownerQuery('select id from command_runs where task_id = $1', [made!.id])).toHaveLength(2);
+    expect(await rowOf(s.id)).toMatchObject({ last_task_id: made!.id, next_run_at: '2031-06-15T11:00:00.000Z' });
+    // The next occurrence is a new task.
+    expect(await fireDueSchedules(t.app.ctx, new Date('2031-06-15T11:00:10Z'))).toEqual({ fired: 1, failed: 0, waiting: 0 });
+    expect(await tasksOf(s.id)).toHaveLength(2);
+  });
+
+  it('firings racing on the same occurrence make one task (firings have no creator: the key is unique all the same)', async () => {
+    const s = await create(acme, { name: 'Raced', cron: '0 * * * *', timezone: 'UTC' });
+    const commands = new CommandsService(t.app.ctx);
+    const key = `schedule:${s.id}:2031-06-15T10:00:00.000Z`;
+    const fire = () =>
+      commands.createTask(
+        acme.partnerId,
+        { kind: 'inventory_refresh', target: { type: 'partner', ids: [] } },
+        { principal: null, actor: SYSTEM_ACTOR },
+        { reason: 'schedule', scheduleId: s.id, idempotencyKey: key, firing: { approval: null } },
+      );
+    const made = await Promise.all([fire(), fire(), fire(), fire()]);
+    expect(new Set(made.map((m) => m.id)).size).toBe(1);
+    expect(await tasksOf(s.id)).toHaveLength(1);
+    // The database holds the line too.
+    await expect(
+      t.database.ownerQuery(
+        `insert into command_tasks (tenant_id, kind, title, payload, target, target_count, reason, schedule_id, idempotency_key, expires_at)
+         select tenant_id, kind, title, payload, target, target_count, reason, schedule_id, idempotency_key, expires_at
+           from command_tasks where id = $1`,
+        [made[0]!.id],
+      ),
+    ).rejects.toThrow(/uq_command_tasks_schedule_firing/);
+  });
+
+  it('runs on the listed devices still there, skipping deleted ones; with none left the firing is skipped and audited', async () => {
+    const gone = (await enrollTestDevice(t, acme, 'acme-gone')).deviceId;
+    const s = await create(acme, {
+      name: 'Some devices',
+      cron: '0 * * * *',
+      timezone: 'UTC',
+      target: { type: 'devices', ids: [...acmeDevices, gone] },
+    });
+    const lonely = await create(acme, {
+      name: 'Only the gone one',
+      cron: '0 * * * *',
+      timezone: 'UTC',
+      target: { type: 'devices', ids: [gone] },
+    });
+    expect((await t.call(acme.session, 'DELETE', `/api/v1/partners/${acme.partnerId}/devices/${gone}`)).statusCode).toBe(204);
+    await onlyDue(s.id, lonely.id);
+    await dueAt(s.id, new Date('2031-06-15T10:00:00Z'));
+    await dueAt(lonely.id, new Date('2031-06-15T10:00:00Z'));
+
+    expect(await fireDueSchedules(t.app.ctx, NOW)).toEqual({ fired: 1, failed: 1, waiting: 0 });
+    const [task] = await tasksOf(s.id);
+    const runs = await t.database.ownerQuery<{ device_id: string }>('select device_id from command_runs where task_id = $1', [
+      task!.id,
+    ]);
+    expect(runs.map((r) => r.device_id).sort()).toEqual([...acmeDevices].sort());
+    const events = await t.database.ownerQuery<{ action: string; target_id: string; after: Record<string, unknown> }>(
+      `select action, target_id, after from audit_events
+        where tenant_id = $1 and (target_id = any($2::text[]) and action like 'schedule.fire%' or target_id = $3 and action = 'task.create')
+        order by seq`,
+      [acme.partnerId, [s.id, lonely.id], task!.id],
+    );
+    expect(events.find((e) => e.action === 'task.create')!.after).toMatchObject({ skipped_device_ids: [gone], target_count: 2 });
+    expect(events.find((e) => e.target_id === s.id)).toMatchObject({
+      action: 'schedule.fire',
+      after: { task_id: task!.id, devices: 2, skipped_devices: 1 },
+    });
+    expect(events.find((e) => e.target_id === lonely.id)).toMatchObject({
+      action: 'schedule.fire_failed',
+      after: { task_id: null, error: 'no_targets: none of the 1 listed devices is still there (deleted or revoked)' },
+    });
+    // Not an error loop: the schedule waits for its next occurrence.
+    expect((await rowOf(lonely.id)).next_run_at).toBe('2031-06-15T11:00:00.000Z');
+    expect(await fireDueSchedules(t.app.ctx, NOW)).toEqual({ fired: 0, failed: 0, waiting: 0 });
+    // Run now (the schedule's action as a person runs it) skips the same way; a task a person aims at it is a 404.
+    const now = await t.call(acme.session, 'POST', `${url(acme)}/${s.id}/run-now`);
+    expect(now.statusCode, now.body).toBe(201);
+    expect(now.json().target_count).toBe(2);
+    const manual = await t.call(acme.session, 'POST', `/api/v1/partners/${acme.partnerId}/tasks`, {
+      kind: 'reboot',
+      target: { type: 'devices', ids: [acmeDevices[0], gone] },
+    });
+    expect(manual.statusCode).toBe(404);
+  });
+});
+
+describe('fan-out approval of schedules (security.md 28)', () => {
+  const NOW = new Date('2031-06-15T10:30:00Z');
+  let msp: PartnerFixture;
+  let mspScript: string;
+  const mspDevices: string[] = [];
+  let approver: Session;
+  let secondApprover: Session;
+  const mspUrl = () => url(msp);
+
+  async function mspUser(roleKey: SystemRoleKey): Promise<Session> {
+    const email = `m-${rnd()}@msp.test`;
+    await createUserWithPassword(t.database.db, {
+      email,
+      name: `Approver ${roleKey}`,
+      password: PASSWORD,
+      partnerId: msp.partnerId,
+      roleKey,
+    });
+    return t.login(email);
+  }
+  const mspTasks = (scheduleId: string) =>
+    t.database.ownerQuery<{ id: string; approval: string; approval_by: string | null }>(
+      'select * from command_tasks where schedule_id = $1 order by created_at',
+      [scheduleId],
+    );
+  const events = async (scheduleId: string) =>
+    (
+      await t.database.ownerQuery<{ action: string }>(
+        'select action from audit_events where tenant_id = $1 and target_id = $2 order by seq',
+        [msp.partnerId, scheduleId],
+      )
+    ).map((e) => e.action);
+
+  beforeAll(async () => {
+    msp = await t.createPartnerWithUser('Approving MSP');
+    mspScript = await makeScript(msp);
+    for (let i = 0; i < 3; i++) mspDevices.push((await enrollTestDevice(t, msp, `msp-${i}`)).deviceId);
+    const { version } = (await t.call(msp.session, 'GET', `/api/v1/partners/${msp.partnerId}/command-settings`)).json();
+    const put = await t.call(msp.session, 'PUT', `/api/v1/partners/${msp.partnerId}/command-settings`, {
+      version,
+      fanout_threshold: 2,
+      default_expiry_hours: 24,
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    approver = await mspUser('administrator');
+    secondApprover = await mspUser('owner');
+  });
+
+  it('a schedule above the threshold makes no task until a second person approves it once; then every firing runs', async () => {
+    // Up to the threshold no approval is needed; a site holding all three devices needs one.
+    const small = await create(msp, { target: { type: 'devices', ids: mspDevices.slice(0, 2) } }, mspScript);
+    expect(small).toMatchObject({ approval: 'not_required', approval_by_name: null });
+    expect((await create(msp, { target: { type: 'sites', ids: [msp.siteId] } }, mspScript)).approval).toBe('pending');
+    const s = await create(msp, { name: 'Fleet-wide', cron: '0 * * * *', timezone: 'UTC' }, mspScript);
+    expect(s).toMatchObject({ approval: 'pending', approval_by_name: null, approval_at: null });
+    await onlyDue(s.id);
+    await dueAt(s.id, new Date('2031-06-15T10:00:00Z'));
+
+    // Not approved: no task, audited as waiting, and the schedule moves on (no retry loop).
+    expect(await fireDueSchedules(t.app.ctx, NOW)).toEqual({ fired: 0, failed: 0, waiting: 1 });
+    expect(await mspTasks(s.id)).toEqual([]);
+    const [waited] = await t.database.ownerQuery<{ after: { error: string } }>(
+      `select after from audit_events where target_id = $1 and action = 'schedule.fire_waiting'`,
+      [s.id],
+    );
+    expect(waited!.after.error).toMatch(/^approval_required: the target holds 3 devices, more than the fan-out threshold \(2\)/);
+    expect((await rowOf(s.id)).next_run_at).toBe('2031-06-15T11:00:00.000Z');
+
+    const one = `${mspUrl()}/${s.id}`;
+    // Not by its creator, not without commands.approve, not a stale version.
+    const own = await t.call(msp.session, 'POST', `${one}/approve`, { version: 1 });
+    expect(own.statusCode).toBe(403);
+    expect(own.json().error.code).toBe('own_schedule');
+    expect((await t.call(await mspUser('technician'), 'POST', `${one}/approve`, { version: 1 })).statusCode).toBe(403);
+    expect((await t.call(approver, 'POST', `${one}/approve`, { version: 7 })).statusCode).toBe(409);
+    const approved = await t.call(approver, 'POST', `${one}/approve`, { version: 1 });
+    expect(approved.statusCode, approved.body).toBe(200);
+    expect(approved.json()).toMatchObject({ approval: 'approved', approval_by_name: 'Approver administrator', version: 2 });
+    expect(approved.json().approval_at).toEqual(expect.any(String));
+    expect((await t.call(approver, 'POST', `${one}/approve`, { version: 2 })).statusCode).toBe(409);
+    expect((await t.call(msp.session, 'GET', one)).json()).toMatchObject({ approval: 'approved' });
+
+    // Approved: each firing runs without waiting, approved by the schedule's approver.
+    expect(await fireDueSchedules(t.app.ctx, new Date('2031-06-15T11:00:10Z'))).toEqual({ fired: 1, failed: 0, waiting: 0 });
+    expect(await fireDueSchedules(t.app.ctx, new Date('2031-06-15T12:00:10Z'))).toEqual({ fired: 1, failed: 0, waiting: 0 });
+    const tasks = await mspTasks(s.id);
+    expect(tasks.map((x) => x.approval)).toEqual(['approved', 'approved']);
+    const task = (await t.call(msp.session, 'GET', `/api/v1/partners/${msp.partnerId}/tasks/${tasks[0]!.id}`)).json();
+    expect(task).toMatchObject({ approval: 'approved', approval_by_name: 'Approver administrator', target_count: 3 });
+
+    // A rename keeps the approval; a new action voids it.
+    const renamed = (await t.call(msp.session, 'PATCH', one, { version: 2, name: 'Fleet-wide (renamed)' })).json();
+    expect(renamed).toMatchObject({ approval: 'approved', version: 3 });
+    const same = (
+      await t.call(msp.session, 'PATCH', one, {
+        version: 3,
+        action: { kind: 'script', script_id: mspScript, parameters: { token: null, greeting: 'hello {{device.hostname}}' } },
+        target: { ids: [], type: 'partner' },
+      })
+    ).json();
+    expect(same).toMatchObject({ approval: 'approved', version: 4 });
+    const changed = (
+      await t.call(msp.session, 'PATCH', one, {
+        version: 4,
+        action: { kind: 'script', script_id: mspScript, parameters: { greeting: 'goodbye', token: null } },
+      })
+    ).json();
+    expect(changed).toMatchObject({ approval: 'pending', approval_by_name: null, approval_at: null });
+    expect(await fireDueSchedules(t.app.ctx, new Date('2031-06-15T13:00:10Z'))).toEqual({ fired: 0, failed: 0, waiting: 1 });
+    expect(await mspTasks(s.id)).toHaveLength(2);
+    expect(await events(s.id)).toEqual([
+      'schedule.create',
+      'schedule.fire_waiting',
+      'schedule.approve',
+      'schedule.fire',
+      'schedule.fire',
+      'schedule.update',
+      'schedule.update',
+      'schedule.update',
+      'schedule.fire_waiting',
+    ]);
+  });
+
+  it('a new target, a new script version or its last editor approving: each needs another approval', async () => {
+    const s = await create(msp, { name: 'Retargeted', cron: '0 * * * *', timezone: 'UTC' }, mspScript);
+    const one = `${mspUrl()}/${s.id}`;
+    expect((await t.call(approver, 'POST', `${one}/approve`, { version: 1 })).statusCode).toBe(200);
+    // The approver edits it: now they are its last editor, and the new target voids the approval.
+    const edited = (await t.call(approver, 'PATCH', one, { version: 2, target: { type: 'sites', ids: [msp.siteId] } })).json();
+    expect(edited).toMatchObject({ approval: 'pending', updated_by: expect.any(String) });
+    const self = await t.call(approver, 'POST', `${one}/approve`, { version: 3 });
+    expect(self.json().error.code).toBe('own_schedule');
+    expect((await t.call(secondApprover, 'POST', `${one}/approve`, { version: 3 })).statusCode).toBe(200);
+
+    // The script changes after the approval: the next firing waits for a new one.
+    await onlyDue(s.id);
+    await dueAt(s.id, new Date('2031-06-15T10:00:00Z'));
+    expect(await fireDueSchedules(t.app.ctx, NOW)).toEqual({ fired: 1, failed: 0, waiting: 0 });
+    const script = (await t.call(msp.session, 'GET', `/api/v1/partners/${msp.partnerId}/scripts/${mspScript}`)).json();
+    const patched = await t.call(msp.session, 'PATCH', `/api/v1/partners/${msp.partnerId}/scripts/${mspScript}`, {
+      version: script.version,
+      body: 'echo "changed: $1"',
+    });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect(await fireDueSchedules(t.app.ctx, new Date('2031-06-15T11:00:10Z'))).toEqual({ fired: 0, failed: 0, waiting: 1 });
+    const [waited] = await t.database.ownerQuery<{ after: { error: string } }>(
+      `select after from audit_events where target_id = $1 and action = 'schedule.fire_waiting'`,
+      [s.id],
+    );
+    expect(waited!.after.error).toContain('the script changed since the schedule was approved');
+    expect((await t.call(msp.session, 'GET', one)).json()).toMatchObject({ approval: 'pending', approval_at: null });
+    // Run now is a person's task: it waits for its own approval.
+    const now = await t.call(msp.session, 'POST', `${one}/run-now`);
+    expect(now.statusCode, now.body).toBe(201);
+    expect(now.json().approval).toBe('pending');
   });
 });

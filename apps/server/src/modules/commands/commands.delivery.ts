@@ -78,9 +78,11 @@ export class CommandDelivery {
           items,
           (i) => i.tenantId,
           async (tenantId, group) => {
-            const changed = await ctx.db.withTenant(tenantId, (tx) => runsRepo.markRunning(tx, group));
-            announce(ctx.bus, tenantId, changed);
-            return group.map(() => undefined);
+            const items = group.map((i) => ({ ...i, startedAt: epochMs(i.startedAt) }));
+            return isolating(items, async (part) => {
+              const changed = await ctx.db.withTenant(tenantId, (tx) => runsRepo.markRunning(tx, part));
+              announce(ctx.bus, tenantId, changed);
+            });
           },
         ),
       { concurrency: 2, maxBatch: MAX_WRITE_BATCH },
@@ -91,33 +93,35 @@ export class CommandDelivery {
           items,
           (i) => i.tenantId,
           async (tenantId, group) => {
-            // A repeat inside the batch: the first copy counts.
-            const seen = new Set<string>();
-            const unique = group.filter((c) => {
-              const k = `${c.runId}:${c.seq}`;
-              if (seen.has(k)) return false;
-              seen.add(k);
-              return true;
-            });
-            const stored = await ctx.db.withTenant(tenantId, (tx) => runsRepo.appendOutput(tx, unique));
-            const byRun = new Map(stored.map((r) => [r.id, r]));
-            for (const c of unique.sort((a, b) => a.seq - b.seq)) {
-              const run = byRun.get(c.runId);
-              if (!run || c.seq <= run.previous_seq) continue;
-              ctx.bus.publish('run.output', {
-                tenantId,
-                organizationId: run.organization_id,
-                siteId: run.site_id,
-                deviceId: run.device_id,
-                runId: run.id,
-                taskId: run.task_id,
-                status: run.status,
-                seq: c.seq,
-                stream: c.stream,
-                data: c.data,
-              });
+            // A repeat inside the batch: the first copy counts (per device: another agent's claim is not a repeat).
+            const first = new Map<string, OutputIn>();
+            for (const c of group) {
+              const k = `${c.deviceId}:${c.runId}:${c.seq}`;
+              if (!first.has(k)) first.set(k, c);
             }
-            return group.map(() => undefined);
+            const unique = [...first.values()];
+            const outcome = await isolating(unique, async (part) => {
+              const stored = await ctx.db.withTenant(tenantId, (tx) => runsRepo.appendOutput(tx, part));
+              const byRun = new Map(stored.map((r) => [r.id, r]));
+              for (const c of [...part].sort((a, b) => a.seq - b.seq)) {
+                const run = byRun.get(c.runId);
+                if (!run || run.device_id !== c.deviceId || c.seq <= run.previous_seq) continue;
+                ctx.bus.publish('run.output', {
+                  tenantId,
+                  organizationId: run.organization_id,
+                  siteId: run.site_id,
+                  deviceId: run.device_id,
+                  runId: run.id,
+                  taskId: run.task_id,
+                  status: run.status,
+                  seq: c.seq,
+                  stream: c.stream,
+                  data: c.data,
+                });
+              }
+            });
+            const failed = new Map(unique.map((c, i) => [c, outcome[i]]));
+            return group.map((c) => failed.get(first.get(`${c.deviceId}:${c.runId}:${c.seq}`)!));
           },
         ),
       // One batch at a time, so chunks are appended in the order they arrived.
@@ -129,28 +133,37 @@ export class CommandDelivery {
           items,
           (i) => i.tenantId,
           async (tenantId, group) => {
-            // The last copy of a result sent twice in one batch is as good as the first.
-            const last = new Map(group.map((g) => [g.result.run_id, g]));
-            const changed = await ctx.db.withTenant(tenantId, (tx) =>
-              runsRepo.storeResults(
-                tx,
-                [...last.values()].map(({ deviceId, result: r }) => ({
-                  runId: r.run_id,
-                  deviceId,
-                  status: r.status,
-                  exitCode: r.exit_code,
-                  stdout: storable(r.stdout),
-                  stderr: storable(r.stderr),
-                  stdoutTruncated: r.stdout_truncated,
-                  stderrTruncated: r.stderr_truncated,
-                  startedAt: r.started_at,
-                  finishedAt: r.finished_at,
-                  error: r.error === undefined ? null : storable(r.error),
-                })),
-              ),
-            );
-            announce(ctx.bus, tenantId, changed);
-            return group.map(() => undefined);
+            // The last copy of a result sent twice in one batch is as good as the first. Keyed by device
+            // too: another agent claiming the same run id must not push the true result out of the batch.
+            const key = (g: ResultIn) => `${g.deviceId}:${g.result.run_id}`;
+            const last = new Map(group.map((g) => [key(g), g]));
+            const unique = [...last.values()];
+            const outcome = await isolating(unique, async (part) => {
+              const changed = await ctx.db.withTenant(tenantId, (tx) =>
+                runsRepo.storeResults(
+                  tx,
+                  part.map(({ deviceId, result: r }) => ({
+                    runId: r.run_id,
+                    deviceId,
+                    status: r.status,
+                    exitCode: storableExitCode(r.exit_code),
+                    stdout: storable(r.stdout),
+                    stderr: storable(r.stderr),
+                    stdoutTruncated: r.stdout_truncated,
+                    stderrTruncated: r.stderr_truncated,
+                    startedAt: epochMs(r.started_at),
+                    finishedAt: epochMs(r.finished_at),
+                    error: r.error === undefined ? null : storable(r.error),
+                  })),
+                ),
+              );
+              announce(ctx.bus, tenantId, changed);
+            });
+            const failed = new Map(unique.map((g, i) => [key(g), outcome[i]]));
+            for (const [k, error] of failed) {
+              if (error) ctx.log.warn({ err: error, run: k }, 'a command result could not be stored; the agent sends it again');
+            }
+            return group.map((g) => failed.get(key(g)));
           },
         ),
       { concurrency: 2, maxBatch: MAX_WRITE_BATCH },
@@ -299,6 +312,50 @@ export class CommandDelivery {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Writes a batch in one statement; when it fails, halves it until the items at
+ * fault are found, so one bad item (a value the database refuses) fails alone
+ * and the thousands batched with it are stored and acknowledged. Answers, in
+ * order, undefined for each item written and the Error of each that was not.
+ */
+export async function isolating<T>(items: T[], write: (items: T[]) => Promise<void>): Promise<(Error | undefined)[]> {
+  if (items.length === 0) return [];
+  try {
+    await write(items);
+    return items.map(() => undefined);
+  } catch (error) {
+    const failure = error instanceof Error ? error : new Error(String(error));
+    // Only a value the database refuses is one item's fault; anything else (the database is away) fails them all.
+    if (items.length === 1 || !refusedValue(failure)) return items.map(() => failure);
+    const half = Math.ceil(items.length / 2);
+    return [...(await isolating(items.slice(0, half), write)), ...(await isolating(items.slice(half), write))];
+  }
+}
+
+/** Data exceptions (22xxx), integrity violations (23xxx) and program limits (54xxx): about the values written. */
+const refusedValue = (error: Error) => /^(22|23|54)/.test(String((error as { code?: unknown }).code ?? ''));
+
+const INT32_MIN = -2_147_483_648;
+const INT32_MAX = 2_147_483_647;
+const UINT32_MAX = 4_294_967_295;
+
+/**
+ * An exit code as the database keeps it (a 32-bit integer). Windows reports
+ * codes as unsigned 32-bit values (0xC0000005, an access violation, is
+ * 3221225477): those become their signed form (-1073741819), as Windows tools
+ * also show them. Anything beyond 32 bits is not an exit code: null.
+ */
+export function storableExitCode(code: number | null): number | null {
+  if (code === null || !Number.isSafeInteger(code)) return null;
+  if (code >= INT32_MIN && code <= INT32_MAX) return code;
+  if (code > INT32_MAX && code <= UINT32_MAX) return code - (UINT32_MAX + 1);
+  return null;
+}
+
+/** Agent clocks can be wrong: a time the database cannot hold counts as unknown (0: the server's clock is used). */
+const LATEST_MS = Date.UTC(9999, 11, 31);
+const epochMs = (ms: number) => (Number.isSafeInteger(ms) && ms > 0 && ms <= LATEST_MS ? ms : 0);
 
 const deliveries = new WeakMap<ModuleContext, CommandDelivery>();
 

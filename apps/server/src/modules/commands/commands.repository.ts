@@ -83,6 +83,13 @@ const countsSelect = sql<Counts>`(select jsonb_build_object(
     'expired', count(*) filter (where r.status = 'expired'))
   from command_runs r where r.task_id = t.id)`;
 
+/** Runs within what a scoped user may see (alias `r`): one condition, whatever the number of runs. */
+function runWithin(visibility: Visibility) {
+  const orgs = [...visibility.wholeOrganizationIds];
+  const sites = [...visibility.siteIds];
+  return sql<boolean>`(r.organization_id = any(${orgs}::uuid[]) or r.site_id = any(${sites}::uuid[]))`;
+}
+
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => '\\' + c);
 }
@@ -215,13 +222,14 @@ export const settingsRepo = {
 };
 
 export const tasksRepo = {
-  /** An earlier task of the same creator with this Idempotency-Key. */
-  byIdempotencyKey: (tx: Tx, createdBy: string | null, key: string) =>
+  /** An earlier task of the same creator (a schedule's firings: of the same schedule) with this Idempotency-Key. */
+  byIdempotencyKey: (tx: Tx, createdBy: string | null, key: string, scheduleId: string | null) =>
     tx
       .selectFrom('command_tasks')
       .select('id')
       .where('idempotency_key', '=', key)
       .where(sql<boolean>`created_by is not distinct from ${createdBy}::uuid`)
+      .$if(createdBy === null && scheduleId !== null, (q) => q.where('schedule_id', '=', scheduleId))
       .executeTakeFirst(),
 
   /** Inserts the task; undefined when a concurrent request with the same Idempotency-Key won. */
@@ -244,6 +252,8 @@ export const tasksRepo = {
       created_by_label: string;
       idempotency_key: string | null;
       approval: Task['approval'];
+      approval_by: string | null;
+      approval_at: string | null;
       expires_at: string;
     },
   ) =>
@@ -262,8 +272,12 @@ export const tasksRepo = {
   get: (tx: Tx, id: string): Promise<TaskRow | undefined> =>
     taskBase(tx).where('t.id', '=', id).executeTakeFirst() as Promise<TaskRow | undefined>,
 
-  list(tx: Tx, query: TaskQuery): Promise<Page<TaskRow>> {
+  /** A page of tasks; a scoped user's are those with a run they may see (in the same query). */
+  list(tx: Tx, query: TaskQuery, visibility: Visibility | null): Promise<Page<TaskRow>> {
     let q = taskBase(tx);
+    if (visibility) {
+      q = q.where(sql<boolean>`exists (select 1 from command_runs r where r.task_id = t.id and ${runWithin(visibility)})`);
+    }
     if (query.q) q = q.where(sql<boolean>`t.title ilike ${'%' + escapeLike(query.q) + '%'}`);
     if (query.status === 'pending_approval') q = q.where('t.approval', '=', 'pending');
     if (query.status === 'active' || query.status === 'finished') {
@@ -355,6 +369,22 @@ export const runsRepo = {
           .where('id', 'in', ids)
           .execute(),
 
+  /** Whether the task has a run within the visibility (null: the whole partner). */
+  taskVisible: async (tx: Tx, taskId: string, visibility: Visibility | null): Promise<boolean> =>
+    visibility === null ||
+    (
+      await sql<{ found: boolean }>`select exists (select 1 from command_runs r
+         where r.task_id = ${taskId}::uuid and ${runWithin(visibility)}) as found`.execute(tx)
+    ).rows[0]!.found,
+
+  /** Whether the task has a run outside the visibility (null: the whole partner, never). */
+  taskReachesOutside: async (tx: Tx, taskId: string, visibility: Visibility | null): Promise<boolean> =>
+    visibility !== null &&
+    (
+      await sql<{ found: boolean }>`select exists (select 1 from command_runs r
+         where r.task_id = ${taskId}::uuid and not ${runWithin(visibility)}) as found`.execute(tx)
+    ).rows[0]!.found,
+
   /** Scopes of a task's runs. */
   scopesOfTask: (tx: Tx, taskId: string) =>
     tx
@@ -369,10 +399,14 @@ export const runsRepo = {
    */
   async cancel(
     tx: Tx,
-    where: { ids?: string[]; all?: boolean },
+    where: { ids?: string[]; taskId?: string; all?: boolean },
     by: string | null,
   ): Promise<{ cancelled: ChangedRun[]; requested: ChangedRun[] }> {
-    const filter = where.all ? sql`true` : sql`id = any(${where.ids ?? []}::uuid[])`;
+    const filter = where.all
+      ? sql`true`
+      : where.taskId
+        ? sql`task_id = ${where.taskId}::uuid`
+        : sql`id = any(${where.ids ?? []}::uuid[])`;
     const cancelled = await sql<ChangedRun>`update command_runs
          set status = 'cancelled', finished_at = now(), error = 'cancelled before it was delivered',
              cancel_requested_at = now(), cancel_requested_by = ${by}::uuid
@@ -460,7 +494,9 @@ export const runsRepo = {
   markRunning: async (tx: Tx, items: { runId: string; deviceId: string; startedAt: number }[]): Promise<ChangedRun[]> =>
     (
       await sql<ChangedRun>`update command_runs r
-           set status = 'running', started_at = to_timestamp(v.started_at / 1000.0), sent_at = coalesce(r.sent_at, now())
+           set status = 'running',
+               started_at = case when v.started_at > 0 then to_timestamp(v.started_at / 1000.0) else now() end,
+               sent_at = coalesce(r.sent_at, now())
           from unnest(${items.map((i) => i.runId)}::uuid[], ${items.map((i) => i.deviceId)}::uuid[],
                       ${items.map((i) => i.startedAt)}::float8[]) as v(run_id, device_id, started_at)
          where r.id = v.run_id and r.device_id = v.device_id and r.status in ('queued', 'sent')

@@ -44,6 +44,19 @@ export interface CreateOptions {
   reason: 'manual' | 'bulk' | 'schedule';
   scheduleId?: string;
   idempotencyKey?: string;
+  /**
+   * A schedule's own firing (not a person's run-now): above the fan-out
+   * threshold, the schedule's approval stands in for the task's, and without
+   * one no task is made (409 approval_required).
+   */
+  firing?: { approval: ScheduleApproval | null };
+}
+
+/** A schedule's fan-out approval (security.md 28): who, when, and of which script version. */
+export interface ScheduleApproval {
+  by: string | null;
+  at: string;
+  scriptVersion: number | null;
 }
 
 /** Cancels of sent and running runs go out in bus events of at most this many. */
@@ -59,6 +72,8 @@ interface TaskSpec {
   target: Target;
   shared: SharedPayload;
   expiryHours?: number;
+  /** Listed devices a schedule's task left out: deleted or revoked since. */
+  skippedDeviceIds?: string[];
 }
 
 /**
@@ -87,8 +102,21 @@ export class CommandsService {
       const earlier = await this.earlier(tx, who, opts);
       if (earlier) return { taskId: earlier, fresh: null };
       const devices = await resolveDeviceTargets(tx, visibility, input.target);
-      if (input.target.type === 'devices' && devices.length < input.target.ids.length) throw notFound('device');
-      if (devices.length === 0) throw new AppError('no_targets', 'the target holds no device you may run commands on');
+      // A person naming a device that is not there gets a 404; a schedule runs on those still there.
+      let skipped: string[] = [];
+      if (input.target.type === 'devices' && devices.length < input.target.ids.length) {
+        if (opts.reason !== 'schedule') throw notFound('device');
+        const found = new Set(devices.map((d) => d.id));
+        skipped = input.target.ids.filter((id) => !found.has(id));
+      }
+      if (devices.length === 0) {
+        throw new AppError(
+          'no_targets',
+          skipped.length > 0
+            ? `none of the ${skipped.length} listed devices is still there (deleted or revoked)`
+            : 'the target holds no device you may run commands on',
+        );
+      }
       let script = null;
       if (input.kind === 'script') {
         if (!input.script_id)
@@ -115,6 +143,7 @@ export class CommandsService {
           target: input.target,
           shared: built.shared,
           expiryHours: input.expiry_hours,
+          skippedDeviceIds: skipped,
         },
         devices,
         inputFor ? (d) => inputFor(d, custom.get(d.id) ?? {}) : () => null,
@@ -141,7 +170,7 @@ export class CommandsService {
       } else {
         runs = await runsRepo.scopesOfTask(tx, taskId!);
         if (!runs.some((r) => visible(visibility, r))) throw notFound('task');
-        requireAll(visibility, runs, 'commands.run');
+        if (runs.some((r) => !visible(visibility, r))) throw notOnEvery('commands.run');
       }
       const task = await tasksRepo.get(tx, taskId!);
       if (!task) throw notFound('task');
@@ -179,13 +208,9 @@ export class CommandsService {
   listTasks(partnerId: string, principal: Principal, query: TaskQuery): Promise<Page<Task>> {
     const visibility = this.visibility(principal, partnerId, 'commands.view');
     return this.ctx.db.withTenant(partnerId, async (tx) => {
-      const page = await tasksRepo.list(tx, query);
-      if (!visibility) return { ...page, items: page.items.map(present) };
-      // A scoped user sees the tasks with a run where they may look.
-      const seen = await Promise.all(
-        page.items.map(async (t) => (await runsRepo.scopesOfTask(tx, t.id)).some((r) => visible(visibility, r))),
-      );
-      return { ...page, items: page.items.filter((_, i) => seen[i]).map(present) };
+      // A scoped user sees the tasks with a run where they may look (filtered in the query, so pages stay full).
+      const page = await tasksRepo.list(tx, query, visibility);
+      return { ...page, items: page.items.map(present) };
     });
   }
 
@@ -200,7 +225,7 @@ export class CommandsService {
     const changed = await this.ctx.db.withTenant(partnerId, async (tx) => {
       const settings = await settingsRepo.lock(tx, partnerId);
       const task = await this.findTask(tx, taskId, visibility);
-      requireAll(visibility, await runsRepo.scopesOfTask(tx, taskId), 'commands.approve');
+      await requireAll(tx, visibility, taskId, 'commands.approve');
       if (task.approval !== 'pending') {
         throw new AppError('conflict', `the task is not waiting for approval (it is ${task.approval})`);
       }
@@ -229,10 +254,8 @@ export class CommandsService {
     const visibility = this.visibility(principal, partnerId, 'commands.run');
     const result = await this.ctx.db.withTenant(partnerId, async (tx) => {
       const task = await this.findTask(tx, taskId, visibility);
-      const runs = await runsRepo.scopesOfTask(tx, taskId);
-      requireAll(visibility, runs, 'commands.run');
-      const ids = runs.filter((r) => ['queued', 'sent', 'running'].includes(r.status)).map((r) => r.id);
-      const result = await runsRepo.cancel(tx, { ids }, principal.userId);
+      await requireAll(tx, visibility, taskId, 'commands.run');
+      const result = await runsRepo.cancel(tx, { taskId }, principal.userId);
       await audit(tx, partnerId, actor, {
         action: 'run.cancel',
         targetType: 'task',
@@ -386,7 +409,8 @@ export class CommandsService {
   /** The task an earlier request with the same Idempotency-Key made. */
   private async earlier(tx: Tx, who: Requester, opts: CreateOptions): Promise<string | null> {
     if (!opts.idempotencyKey) return null;
-    return (await tasksRepo.byIdempotencyKey(tx, who.principal?.userId ?? null, opts.idempotencyKey))?.id ?? null;
+    const createdBy = who.principal?.userId ?? null;
+    return (await tasksRepo.byIdempotencyKey(tx, createdBy, opts.idempotencyKey, opts.scheduleId ?? null))?.id ?? null;
   }
 
   /** Writes the task and all its runs (signed, inputs encrypted), and audits it. */
@@ -404,7 +428,8 @@ export class CommandsService {
     const taskId = randomUUID();
     const expires = new Date(Date.now() + (spec.expiryHours ?? settings.default_expiry_hours) * 3_600_000);
     const expiresAt = expires.toISOString();
-    const pending = devices.length > settings.fanout_threshold;
+    const approval = fanOutApproval(devices.length, settings.fanout_threshold, spec.scriptVersion, opts);
+    const pending = approval.approval === 'pending';
     const inserted = await tasksRepo.insert(tx, {
       id: taskId,
       tenant_id: partnerId,
@@ -421,7 +446,7 @@ export class CommandsService {
       created_by: who.principal?.userId ?? null,
       created_by_label: who.principal?.name || who.actor.label,
       idempotency_key: opts.idempotencyKey ?? null,
-      approval: pending ? 'pending' : 'not_required',
+      ...approval,
       expires_at: expiresAt,
     });
     if (!inserted) {
@@ -470,7 +495,11 @@ export class CommandsService {
         target_count: devices.length,
         reason: opts.reason,
         schedule_id: opts.scheduleId ?? null,
-        approval: pending ? 'pending' : 'not_required',
+        approval: approval.approval,
+        ...(approval.approval === 'approved'
+          ? { approved_with_schedule: { by: approval.approval_by, at: approval.approval_at } }
+          : {}),
+        ...(spec.skippedDeviceIds?.length ? { skipped_device_ids: spec.skippedDeviceIds } : {}),
       },
     });
     return { taskId, fresh: { deviceIds: devices.map((d) => d.id), pending } };
@@ -514,8 +543,7 @@ export class CommandsService {
   /** The task, if the caller may see one of its runs; otherwise 404. */
   private async findTask(tx: Tx, taskId: string, visibility: Visibility | null): Promise<TaskRow> {
     const task = await tasksRepo.get(tx, taskId);
-    if (!task) throw notFound('task');
-    if (visibility && !(await runsRepo.scopesOfTask(tx, taskId)).some((r) => visible(visibility, r))) throw notFound('task');
+    if (!task || !(await runsRepo.taskVisible(tx, taskId, visibility))) throw notFound('task');
     return task;
   }
 
@@ -533,11 +561,42 @@ function visible(v: Visibility | null, r: { organization_id: string; site_id: st
   return v === null || v.wholeOrganizationIds.has(r.organization_id) || v.siteIds.has(r.site_id);
 }
 
-/** Changing a task needs the permission on every device it runs on. */
-function requireAll(v: Visibility | null, runs: { organization_id: string; site_id: string }[], permission: string): void {
-  if (runs.some((r) => !visible(v, r))) {
-    throw new AppError('forbidden', `you need the ${permission} permission on every device of this task`);
+/** Changing a task needs the permission on every device it runs on (one query, however many runs). */
+async function requireAll(tx: Tx, v: Visibility | null, taskId: string, permission: string): Promise<void> {
+  if (await runsRepo.taskReachesOutside(tx, taskId, v)) throw notOnEvery(permission);
+}
+
+const notOnEvery = (permission: string) =>
+  new AppError('forbidden', `you need the ${permission} permission on every device of this task`);
+
+/**
+ * A task's fan-out approval (security.md 28): up to the threshold none is
+ * needed; above it a person's task waits for a second person, and a
+ * schedule's firing runs on the schedule's approval, given for this script
+ * version, or is not made at all.
+ */
+function fanOutApproval(
+  devices: number,
+  threshold: number,
+  scriptVersion: number | null,
+  opts: CreateOptions,
+): { approval: Task['approval']; approval_by: string | null; approval_at: string | null } {
+  if (devices <= threshold) return { approval: 'not_required', approval_by: null, approval_at: null };
+  if (!opts.firing) return { approval: 'pending', approval_by: null, approval_at: null };
+  const given = opts.firing.approval;
+  if (!given) {
+    throw new AppError(
+      'approval_required',
+      `the target holds ${devices} devices, more than the fan-out threshold (${threshold}): the schedule waits for approval`,
+    );
   }
+  if (given.scriptVersion !== scriptVersion) {
+    throw new AppError(
+      'approval_required',
+      `the script changed since the schedule was approved (version ${given.scriptVersion} then, ${scriptVersion} now): the schedule waits for a new approval`,
+    );
+  }
+  return { approval: 'approved', approval_by: given.by, approval_at: given.at };
 }
 
 function halted(s: { halted_reason: string }): AppError {

@@ -7,7 +7,8 @@ import { CommandsService } from './commands.service.js';
 import { runWatchdog } from './commands.watchdog.js';
 
 export { CreateTask, Target as TaskTarget, Task } from './commands.schemas.js';
-export { CommandsService, type CreateOptions, type Requester } from './commands.service.js';
+export { DEFAULT_SETTINGS } from './commands.repository.js';
+export { CommandsService, type CreateOptions, type Requester, type ScheduleApproval } from './commands.service.js';
 export { runWatchdog, EXPIRY_GRACE_SECONDS, RESULT_GRACE_SECONDS } from './commands.watchdog.js';
 
 export const commandsServiceOf = (ctx: ModuleContext) => new CommandsService(ctx);

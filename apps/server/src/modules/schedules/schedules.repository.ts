@@ -19,10 +19,19 @@ const columns = [
   'last_run_at',
   'last_task_id',
   'created_by',
+  'updated_by',
+  'approval',
+  'approval_at',
   'version',
   'created_at',
   'updated_at',
 ] as const;
+
+/** Who approved the schedule's fan-out, by name (a deleted user: CloudRMM staff, as for tasks). */
+const approvalByName = sql<string | null>`case when command_schedules.approval_at is null then null
+  else coalesce((select u.name from users u where u.id = command_schedules.approval_by), 'CloudRMM staff') end`.as(
+  'approval_by_name',
+);
 
 export type ScheduleRow = Schedule;
 
@@ -30,6 +39,16 @@ export type ScheduleRow = Schedule;
 export interface DueSchedule extends ScheduleRow {
   tenant_id: string;
   action_secrets: string | null;
+  approval_by: string | null;
+  approval_script_version: number | null;
+}
+
+/** A schedule's approval: none needed, waiting for one, or given (by whom, of which script version). */
+export interface ApprovalValues {
+  approval: 'not_required' | 'pending' | 'approved';
+  approval_by: string | null;
+  approval_at: string | null;
+  approval_script_version: number | null;
 }
 
 export interface ScheduleValues {
@@ -42,6 +61,7 @@ export interface ScheduleValues {
   action_secrets: string | null;
   target: { type: string; ids: string[] };
   expiry_hours: number | null;
+  updated_by: string | null;
   /** Set only when the timing changed: left out, a firing that happens meanwhile keeps its own. */
   next_run_at?: string | null;
 }
@@ -50,7 +70,7 @@ const json = (v: unknown) => JSON.stringify(v);
 
 export const schedulesRepo = {
   list(tx: Tx, query: ScheduleQuery): Promise<Page<ScheduleRow>> {
-    let q = tx.selectFrom('command_schedules').select(columns);
+    let q = tx.selectFrom('command_schedules').select(columns).select(approvalByName);
     if (query.enabled !== undefined) q = q.where('enabled', '=', query.enabled);
     return paginate(q, 'command_schedules', query) as unknown as Promise<Page<ScheduleRow>>;
   },
@@ -59,10 +79,11 @@ export const schedulesRepo = {
     tx
       .selectFrom('command_schedules')
       .select(columns)
-      .select('action_secrets')
+      .select(approvalByName)
+      .select(['action_secrets', 'approval_by'])
       .where('id', '=', id)
       .where('deleted_at', 'is', null)
-      .executeTakeFirst() as Promise<(ScheduleRow & { action_secrets: string | null }) | undefined>,
+      .executeTakeFirst() as Promise<(ScheduleRow & { action_secrets: string | null; approval_by: string | null }) | undefined>,
 
   nameTaken: async (tx: Tx, name: string, exceptId: string | null) =>
     (await tx
@@ -73,22 +94,49 @@ export const schedulesRepo = {
       .$if(exceptId !== null, (q) => q.where('id', '<>', exceptId!))
       .executeTakeFirst()) !== undefined,
 
-  insert: (tx: Tx, id: string, tenantId: string, createdBy: string | null, v: ScheduleValues) =>
+  insert: (tx: Tx, id: string, tenantId: string, createdBy: string | null, v: ScheduleValues, approval: ApprovalValues) =>
     tx
       .insertInto('command_schedules')
-      .values({ id, tenant_id: tenantId, created_by: createdBy, ...v, action: json(v.action), target: json(v.target) })
+      .values({
+        id,
+        tenant_id: tenantId,
+        created_by: createdBy,
+        ...v,
+        ...approval,
+        action: json(v.action),
+        target: json(v.target),
+      })
       .returning(columns)
+      .returning(approvalByName)
       .executeTakeFirstOrThrow() as Promise<ScheduleRow>,
 
-  update: (tx: Tx, id: string, version: number, v: ScheduleValues) =>
+  /** A write of the version the caller read; an approval given (left out: kept) too. Undefined when stale. */
+  update: (tx: Tx, id: string, version: number, v: ScheduleValues, approval: ApprovalValues | null) =>
     tx
       .updateTable('command_schedules')
-      .set({ ...v, action: json(v.action), target: json(v.target), version: sql`version + 1` })
+      .set({ ...v, ...(approval ?? {}), action: json(v.action), target: json(v.target), version: sql`version + 1` })
       .where('id', '=', id)
       .where('version', '=', version)
       .where('deleted_at', 'is', null)
       .returning(columns)
+      .returning(approvalByName)
       .executeTakeFirst() as Promise<ScheduleRow | undefined>,
+
+  /** The fan-out approval given, for the version the approver read; undefined when stale. */
+  approve: (tx: Tx, id: string, version: number, approval: ApprovalValues) =>
+    tx
+      .updateTable('command_schedules')
+      .set({ ...approval, version: sql`version + 1` })
+      .where('id', '=', id)
+      .where('version', '=', version)
+      .where('deleted_at', 'is', null)
+      .returning(columns)
+      .returning(approvalByName)
+      .executeTakeFirst() as Promise<ScheduleRow | undefined>,
+
+  /** Platform context, while the firing holds the row: what a firing learnt of the approval it needs. */
+  setApproval: (tx: Tx, id: string, approval: ApprovalValues) =>
+    tx.updateTable('command_schedules').set(approval).where('id', '=', id).execute(),
 
   softDelete: (tx: Tx, id: string) =>
     tx
@@ -116,7 +164,8 @@ export const schedulesRepo = {
     tx
       .selectFrom('command_schedules')
       .select(columns)
-      .select(['tenant_id', 'action_secrets'])
+      .select(approvalByName)
+      .select(['tenant_id', 'action_secrets', 'approval_by', 'approval_script_version'])
       .where('enabled', '=', true)
       .where('deleted_at', 'is', null)
       .where('next_run_at', '<=', now.toISOString())

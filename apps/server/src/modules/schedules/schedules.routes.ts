@@ -4,7 +4,15 @@ import { Type } from 'typebox';
 import { actorOf } from '../../platform/audit/audit.js';
 import { errorResponses, ListOf } from '../../platform/http/schemas.js';
 import { Task } from '../commands/index.js';
-import { CreateSchedule, PartnerParams, Schedule, ScheduleParams, ScheduleQuery, UpdateSchedule } from './schedules.schemas.js';
+import {
+  ApproveSchedule,
+  CreateSchedule,
+  PartnerParams,
+  Schedule,
+  ScheduleParams,
+  ScheduleQuery,
+  UpdateSchedule,
+} from './schedules.schemas.js';
 import type { SchedulesService } from './schedules.service.js';
 
 const doc = (operationId: string, permission: string, description: string) => ({
@@ -94,6 +102,23 @@ export async function schedulesRoutes(root: FastifyInstance, service: SchedulesS
     },
   );
   app.post(
+    `${ONE}/approve`,
+    {
+      config: { permission: 'commands.approve' },
+      schema: {
+        ...doc(
+          'approveSchedule',
+          'commands.approve',
+          'Approves the schedule’s fan-out once (security.md 28): a schedule whose target holds more devices than the fan-out threshold makes no task until a second person approves it; its firings then run without waiting, until its action or target is edited or its script gets a new version. Not by its creator or last editor: 403 own_schedule. 409 when already approved or the version is stale. Audited.',
+        ),
+        params: ScheduleParams,
+        body: ApproveSchedule,
+        response: { 200: Schedule, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    (req) => service.approve(req.params.partnerId, req.params.scheduleId, req.principal!, req.body, actorOf(req)),
+  );
+  app.post(
     `${ONE}/run-now`,
     {
       config: { permission: 'commands.run' },
@@ -101,7 +126,7 @@ export async function schedulesRoutes(root: FastifyInstance, service: SchedulesS
         ...doc(
           'runScheduleNow',
           'commands.run',
-          'Makes the schedule’s task now, as the caller (its next firing is unchanged). Same answers as creating a task. Audited.',
+          'Makes the schedule’s task now, as the caller (its next firing is unchanged). Same answers as creating a task: above the fan-out threshold the task waits for a second person, whether or not the schedule is approved. Audited.',
         ),
         params: ScheduleParams,
         response: { 201: Task, ...errorResponses(401, 403, 404, 409, 422) },

@@ -87,11 +87,26 @@ export const Schedule = Type.Object({
   last_run_at: OrNull(Timestamp),
   last_task_id: OrNull(Uuid),
   created_by: OrNull(Uuid),
+  updated_by: OrNull(Uuid),
+  approval: Type.Union([Type.Literal('not_required'), Type.Literal('pending'), Type.Literal('approved')], {
+    description:
+      'fan-out approval (security.md 28): pending when the target holds more devices than the fan-out threshold and no ' +
+      'second person has approved it (its firings are not made meanwhile); approved: its firings run without waiting. ' +
+      'An edit of the action or target, or a new version of its script, needs a new approval.',
+  }),
+  approval_by_name: OrNull(Type.String()),
+  approval_at: OrNull(Timestamp),
   version: Type.Integer(),
   created_at: Timestamp,
   updated_at: Timestamp,
 });
 export type Schedule = Static<typeof Schedule>;
+
+export const ApproveSchedule = Type.Object(
+  { version: Type.Integer({ minimum: 1, description: 'the version approved: 409 when it changed meanwhile' }) },
+  { additionalProperties: false },
+);
+export type ApproveSchedule = Static<typeof ApproveSchedule>;
 
 export const ScheduleQuery = Type.Object(
   {

@@ -5,11 +5,24 @@ import { visibleWithin, type Principal } from '../../platform/auth/principal.js'
 import type { Tx } from '../../platform/db/database.js';
 import { AppError, notFound, staleVersion } from '../../platform/http/errors.js';
 import type { ModuleContext } from '../../platform/modules/define.js';
-import { CommandsService, type CreateTask } from '../commands/index.js';
+import { CommandsService, DEFAULT_SETTINGS, type CreateTask, type ScheduleApproval } from '../commands/index.js';
 import { resolveDeviceTargets } from '../devices/index.js';
 import { scriptForRun } from '../scripts/index.js';
-import { schedulesRepo, type DueSchedule, type ScheduleRow, type ScheduleValues } from './schedules.repository.js';
-import type { CreateSchedule, Schedule, ScheduleAction, ScheduleQuery, UpdateSchedule } from './schedules.schemas.js';
+import {
+  schedulesRepo,
+  type ApprovalValues,
+  type DueSchedule,
+  type ScheduleRow,
+  type ScheduleValues,
+} from './schedules.repository.js';
+import type {
+  ApproveSchedule,
+  CreateSchedule,
+  Schedule,
+  ScheduleAction,
+  ScheduleQuery,
+  UpdateSchedule,
+} from './schedules.schemas.js';
 
 /** What the schedules need of the commands module: making a task. */
 export type TaskMaker = Pick<CommandsService, 'createTask'>;
@@ -64,52 +77,84 @@ export function nextOccurrence(cron: string, timezone: string, after: Date): Dat
  * schedule makes ONE task however many of its occurrences passed while nothing
  * ran (a missed firing runs once on start, not many times), then moves on to
  * its first occurrence after `now`. A schedule is locked while it fires and
- * other workers skip it, so two never fire the same one. A firing that fails
- * (no devices left, the kill switch is on, the script was deleted) is audited
- * and the schedule waits for its next occurrence.
+ * other workers skip it, so two never fire the same one; and the task carries
+ * the occurrence as its idempotency key, so a firing retried after a worker
+ * died between making the task and moving the schedule on finds that task
+ * instead of making a second one. Listed devices deleted since are left out.
+ * A firing that fails (no device left, the kill switch is on, the script was
+ * deleted) is audited and the schedule waits for its next occurrence; so does
+ * one above the fan-out threshold whose schedule is not approved (`waiting`).
  */
 export async function fireDueSchedules(
   ctx: ModuleContext,
   now: Date = new Date(),
   commands: TaskMaker = new CommandsService(ctx),
-): Promise<{ fired: number; failed: number }> {
-  let fired = 0;
-  let failed = 0;
+): Promise<{ fired: number; failed: number; waiting: number }> {
+  const counts = { fired: 0, failed: 0, waiting: 0 };
   for (let i = 0; i < MAX_FIRINGS_PER_PASS; i++) {
     const outcome = await ctx.db.withPlatform(async (tx) => {
       const due = await schedulesRepo.claimDue(tx, now);
       if (!due) return null;
+      const dueAt = new Date(due.next_run_at!).toISOString();
       const next = nextOccurrence(due.cron, due.timezone, now);
-      let taskId: string | null = null;
-      let error: string | null = null;
+      let task: Awaited<ReturnType<TaskMaker['createTask']>> | null = null;
+      let error: AppError | null = null;
       try {
-        const task = await commands.createTask(
+        task = await commands.createTask(
           due.tenant_id,
           taskInput(ctx, due, due.action_secrets),
           { principal: null, actor: scheduleActor(due) },
-          { reason: 'schedule', scheduleId: due.id },
+          {
+            reason: 'schedule',
+            scheduleId: due.id,
+            idempotencyKey: `schedule:${due.id}:${dueAt}`,
+            firing: { approval: approvalOf(due) },
+          },
         );
-        taskId = task.id;
       } catch (e) {
-        error = e instanceof AppError ? `${e.code}: ${e.message}` : 'internal error';
+        error = e instanceof AppError ? e : new AppError('internal_error', 'internal error');
         if (!(e instanceof AppError)) ctx.log.error({ err: e, scheduleId: due.id }, 'a schedule could not make its task');
       }
+      const waiting = error?.code === 'approval_required';
+      // What the firing learnt of the approval: needed and not (or no longer) given; or no longer needed.
+      if (waiting && due.approval !== 'pending') await schedulesRepo.setApproval(tx, due.id, PENDING);
+      if (task?.approval === 'not_required' && due.approval === 'pending') {
+        await schedulesRepo.setApproval(tx, due.id, { ...PENDING, approval: 'not_required' });
+      }
+      const listed = due.target.type === 'devices' ? due.target.ids.length : null;
       await ctx.db.withTenant(due.tenant_id, (t) =>
         audit(t, due.tenant_id, scheduleActor(due), {
-          action: error ? 'schedule.fire_failed' : 'schedule.fire',
+          action: task ? 'schedule.fire' : waiting ? 'schedule.fire_waiting' : 'schedule.fire_failed',
           targetType: 'schedule',
           targetId: due.id,
-          after: { due_at: due.next_run_at, task_id: taskId, error, next_run_at: next?.toISOString() ?? null },
+          after: {
+            due_at: dueAt,
+            task_id: task?.id ?? null,
+            error: error ? `${error.code}: ${error.message}` : null,
+            ...(task ? { devices: task.target_count } : {}),
+            ...(task && listed !== null && task.target_count < listed
+              ? { skipped_devices: listed - task.target_count, skipped_reason: 'deleted or revoked since' }
+              : {}),
+            next_run_at: next?.toISOString() ?? null,
+          },
         }),
       );
-      await schedulesRepo.fired(tx, due.id, now, taskId, next);
-      return error ? 'failed' : 'fired';
+      await schedulesRepo.fired(tx, due.id, now, task?.id ?? null, next);
+      return task ? 'fired' : waiting ? 'waiting' : 'failed';
     });
     if (outcome === null) break;
-    if (outcome === 'fired') fired++;
-    else failed++;
+    counts[outcome]++;
   }
-  return { fired, failed };
+  return counts;
+}
+
+const PENDING: ApprovalValues = { approval: 'pending', approval_by: null, approval_at: null, approval_script_version: null };
+
+/** The approval a firing runs on, when the schedule has one. */
+function approvalOf(s: DueSchedule): ScheduleApproval | null {
+  return s.approval === 'approved' && s.approval_at
+    ? { by: s.approval_by, at: s.approval_at, scriptVersion: s.approval_script_version }
+    : null;
 }
 
 /** A firing is the schedule's doing: the system, named after it. */
@@ -172,17 +217,25 @@ export class SchedulesService {
       if (await schedulesRepo.nameTaken(tx, name, null)) throw nameTaken();
       const action = await checkAction(tx, input.action, null);
       await checkTarget(tx, input.target);
-      const created = await schedulesRepo.insert(tx, id, partnerId, userOf(actor), {
-        name,
-        description: input.description ?? '',
-        enabled,
-        ...timing,
-        action: action.shown,
-        action_secrets: this.seal(id, action.secrets),
-        target: input.target,
-        expiry_hours: input.expiry_hours ?? null,
-        next_run_at: enabled ? (nextOccurrence(timing.cron, timing.timezone, now)?.toISOString() ?? null) : null,
-      });
+      const created = await schedulesRepo.insert(
+        tx,
+        id,
+        partnerId,
+        userOf(actor),
+        {
+          name,
+          description: input.description ?? '',
+          enabled,
+          ...timing,
+          action: action.shown,
+          action_secrets: this.seal(id, action.secrets),
+          target: input.target,
+          expiry_hours: input.expiry_hours ?? null,
+          updated_by: principal.userId,
+          next_run_at: enabled ? (nextOccurrence(timing.cron, timing.timezone, now)?.toISOString() ?? null) : null,
+        },
+        await approvalNeeded(tx, partnerId, input.target),
+      );
       await audit(tx, partnerId, actor, {
         action: 'schedule.create',
         targetType: 'schedule',
@@ -207,16 +260,19 @@ export class SchedulesService {
       const retimed = timing.cron !== before.cron || timing.timezone !== before.timezone || enabled !== before.enabled;
       let shown = before.action;
       let sealed = before.action_secrets;
+      let reapprove = false;
       if (input.action) {
-        const kept = {
-          scriptId: (before.action as ScheduleAction).script_id,
-          secrets: openSecrets(this.ctx, scheduleId, sealed),
-        };
+        const secrets = openSecrets(this.ctx, scheduleId, sealed);
+        const kept = { scriptId: (before.action as ScheduleAction).script_id, secrets };
         const action = await checkAction(tx, input.action, kept);
+        reapprove ||= !sameJson(action.shown, before.action) || !sameJson(action.secrets, secrets);
         shown = action.shown;
-        sealed = this.seal(scheduleId, action.secrets);
+        sealed = reapprove ? this.seal(scheduleId, action.secrets) : sealed;
       }
-      if (input.target) await checkTarget(tx, input.target);
+      if (input.target) {
+        await checkTarget(tx, input.target);
+        reapprove ||= !sameJson(input.target, before.target);
+      }
       const values: ScheduleValues = {
         name,
         description: input.description ?? before.description,
@@ -226,11 +282,14 @@ export class SchedulesService {
         action_secrets: sealed,
         target: input.target ?? before.target,
         expiry_hours: input.expiry_hours === undefined ? before.expiry_hours : input.expiry_hours,
+        updated_by: principal.userId,
         ...(retimed
           ? { next_run_at: enabled ? (nextOccurrence(timing.cron, timing.timezone, now)?.toISOString() ?? null) : null }
           : {}),
       };
-      const after = await schedulesRepo.update(tx, scheduleId, input.version, values);
+      // Another action or target is another thing to approve: an approval given before is void.
+      const approval = reapprove ? await approvalNeeded(tx, partnerId, input.target ?? before.target) : null;
+      const after = await schedulesRepo.update(tx, scheduleId, input.version, values, approval);
       if (!after) throw staleVersion('the schedule');
       await audit(tx, partnerId, actor, {
         action: 'schedule.update',
@@ -257,7 +316,52 @@ export class SchedulesService {
     });
   }
 
-  /** Runs the schedule's action now, as the caller; the next firing stays as it was. */
+  /**
+   * The fan-out approval of a schedule (security.md 28), given once by a
+   * second person with commands.approve partner-wide: not its creator, not its
+   * last editor. Its firings then run without waiting, until its action or
+   * target is edited or its script gets a new version.
+   */
+  approve(partnerId: string, scheduleId: string, principal: Principal, input: ApproveSchedule, actor: Actor): Promise<Schedule> {
+    partnerWide(principal, partnerId, 'commands.approve');
+    return this.ctx.db.withTenant(partnerId, async (tx) => {
+      const before = await find(tx, scheduleId);
+      if (before.version !== input.version) throw staleVersion('the schedule');
+      if (before.approval === 'approved') throw new AppError('conflict', 'the schedule is approved already');
+      if (principal.userId === before.created_by || principal.userId === before.updated_by) {
+        throw new AppError('own_schedule', 'someone else must approve a schedule you created or last changed');
+      }
+      const action = before.action as ScheduleAction;
+      let scriptVersion: number | null = null;
+      if (action.kind === 'script') {
+        const script = action.script_id ? await scriptForRun(tx, action.script_id) : undefined;
+        if (!script) throw new AppError('conflict', 'the schedule’s script no longer exists');
+        scriptVersion = script.version;
+      }
+      const devices = (await resolveDeviceTargets(tx, null, before.target)).length;
+      const after = await schedulesRepo.approve(tx, scheduleId, input.version, {
+        approval: 'approved',
+        approval_by: principal.userId,
+        approval_at: this.clock().toISOString(),
+        approval_script_version: scriptVersion,
+      });
+      if (!after) throw staleVersion('the schedule');
+      await audit(tx, partnerId, actor, {
+        action: 'schedule.approve',
+        targetType: 'schedule',
+        targetId: scheduleId,
+        before: { approval: before.approval },
+        after: { ...described(after), devices, script_version: scriptVersion },
+      });
+      return after;
+    });
+  }
+
+  /**
+   * Runs the schedule's action now, as the caller; the next firing stays as it
+   * was. A person's run: above the fan-out threshold it waits for a second
+   * person like any task, whether or not the schedule is approved.
+   */
   async runNow(partnerId: string, scheduleId: string, principal: Principal, actor: Actor) {
     partnerWide(principal, partnerId, 'commands.run');
     const s = await this.ctx.db.withTenant(partnerId, (tx) => find(tx, scheduleId));
@@ -397,6 +501,44 @@ async function checkTarget(tx: Tx, target: CreateTask['target']): Promise<void> 
   if (target.ids.length === 0) throw invalid(`name at least one of the ${target.type}`, 'target.ids');
 }
 
+/** A new or changed target's approval: needed when it holds more devices than the partner's fan-out threshold. */
+async function approvalNeeded(tx: Tx, partnerId: string, target: CreateTask['target']): Promise<ApprovalValues> {
+  const threshold = await fanOutThreshold(tx, partnerId);
+  const devices = (await resolveDeviceTargets(tx, null, target)).length;
+  return {
+    approval: devices > threshold ? 'pending' : 'not_required',
+    approval_by: null,
+    approval_at: null,
+    approval_script_version: null,
+  };
+}
+
+async function fanOutThreshold(tx: Tx, partnerId: string): Promise<number> {
+  const row = await tx
+    .selectFrom('command_settings')
+    .select('fanout_threshold')
+    .where('tenant_id', '=', partnerId)
+    .executeTakeFirst();
+  return row?.fanout_threshold ?? DEFAULT_SETTINGS.fanout_threshold;
+}
+
+/** Equal as JSON values, whatever the order of their keys. */
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+    );
+  }
+  return v;
+}
+
 async function find(tx: Tx, scheduleId: string) {
   return (await schedulesRepo.get(tx, scheduleId)) ?? throwNotFound();
 }
@@ -408,15 +550,15 @@ function throwNotFound(): never {
 const nameTaken = () => new AppError('conflict', 'a schedule with this name exists already', { field: 'name' });
 
 /** The row without its sealed secrets. */
-function strip(row: ScheduleRow & { action_secrets?: string | null }): Schedule {
-  const { action_secrets: _sealed, ...rest } = row;
+function strip(row: ScheduleRow & { action_secrets?: string | null; approval_by?: string | null }): Schedule {
+  const { action_secrets: _sealed, approval_by: _by, ...rest } = row;
   return rest;
 }
 
 /** What the audit log keeps of a schedule: never the sealed secrets. */
 function described(row: ScheduleRow & { action_secrets?: string | null }) {
-  const { name, enabled, cron, timezone, action, target, expiry_hours, next_run_at } = strip(row);
-  return { name, enabled, cron, timezone, action, target, expiry_hours, next_run_at };
+  const { name, enabled, cron, timezone, action, target, expiry_hours, next_run_at, approval } = strip(row);
+  return { name, enabled, cron, timezone, action, target, expiry_hours, next_run_at, approval };
 }
 
 function userOf(actor: Actor): string | null {

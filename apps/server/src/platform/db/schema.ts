@@ -139,6 +139,10 @@ export interface CommandRuns {
 export interface CommandSchedules {
   action: Json;
   action_secrets: string | null;
+  approval: Generated<string>;
+  approval_at: string | null;
+  approval_by: string | null;
+  approval_script_version: number | null;
   created_at: Generated<string>;
   created_by: string | null;
   cron: string;
@@ -155,6 +159,7 @@ export interface CommandSchedules {
   tenant_id: string;
   timezone: Generated<string>;
   updated_at: Generated<string>;
+  updated_by: string | null;
   version: Generated<number>;
 }
 

@@ -30,6 +30,8 @@ export type ErrorCode =
   | 'commands_halted'
   | 'no_targets'
   | 'own_task'
+  | 'own_schedule'
+  | 'approval_required'
   | 'internal_error';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -66,6 +68,9 @@ const STATUS: Record<ErrorCode, number> = {
   commands_halted: 409,
   no_targets: 422,
   own_task: 403,
+  // Approving a schedule one created or last edited; a schedule firing above the threshold without approval.
+  own_schedule: 403,
+  approval_required: 409,
   internal_error: 500,
 };
 
