@@ -97,3 +97,17 @@ export function DetailsCard({ thing, items }: { thing: string; items: Descriptio
     </Card>
   );
 }
+
+/** The loading state of a detail page: its title, a summary and a list. */
+export function DetailPageSkeleton({ thing }: { thing: string }) {
+  return (
+    <div className="grid gap-5" aria-busy="true">
+      <Skeleton className="h-7 w-72" />
+      <Skeleton className="h-28" />
+      <Skeleton className="h-64" />
+      <span className="sr-only" role="status">
+        {`Loading ${thing}…`}
+      </span>
+    </div>
+  );
+}

@@ -108,3 +108,55 @@ export function FormDialogContent({
     </DialogContent>
   );
 }
+
+/**
+ * The end of a form on a page (not in a dialog): a 409 with Reload, or the
+ * API's message, then the submit button (none for those who may only read).
+ */
+export function PageFormFooter({
+  errors,
+  changedText,
+  onReload,
+  reloading,
+  submitLabel,
+  pending,
+  dirty,
+  canSubmit = true,
+}: {
+  errors: FormErrors;
+  /** What a 409 means here: "These settings changed after the page loaded." */
+  changedText: string;
+  onReload: () => void;
+  reloading: boolean;
+  submitLabel: string;
+  pending: boolean;
+  dirty: boolean;
+  canSubmit?: boolean;
+}) {
+  return (
+    <>
+      {errors.conflict ? (
+        <Alert
+          tone="warning"
+          title="Changed by someone else"
+          action={
+            <Button size="sm" onClick={onReload} loading={reloading}>
+              Reload
+            </Button>
+          }
+        >
+          {changedText} Reload, then make your change again.
+        </Alert>
+      ) : errors.formError ? (
+        <Alert>{errors.formError}</Alert>
+      ) : null}
+      {canSubmit ? (
+        <div>
+          <Button type="submit" variant="primary" loading={pending} disabled={!dirty}>
+            {submitLabel}
+          </Button>
+        </div>
+      ) : null}
+    </>
+  );
+}

@@ -2,6 +2,7 @@ import { Search, X } from 'lucide-react';
 import { useEffect, useId, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
 import { cn } from './cn';
+import { Select } from './select';
 
 export interface SearchInputProps {
   /** The value in the URL. */
@@ -114,5 +115,58 @@ export function ListToolbar({ children, actions }: { children: ReactNode; action
       {children}
       {actions ? <div className="ml-auto flex items-center gap-2">{actions}</div> : null}
     </div>
+  );
+}
+
+export interface FilterOption {
+  value: string;
+  label: string;
+}
+
+/**
+ * One filter of a list: "any" first, then the options. A value that is not
+ * among them (from a shared link, or beyond the first page) stays chosen.
+ */
+export function FilterSelect({
+  label,
+  value,
+  onChange,
+  anyLabel,
+  options,
+  chosenLabel,
+  className,
+  disabled,
+  title,
+}: {
+  /** The accessible name ("Status"). */
+  label: string;
+  value: string | undefined;
+  /** undefined for "any". */
+  onChange: (value: string | undefined) => void;
+  anyLabel: string;
+  options: readonly FilterOption[];
+  /** The name of a chosen value that is not among the options. */
+  chosenLabel: string;
+  className?: string;
+  disabled?: boolean;
+  title?: string;
+}) {
+  return (
+    <Select
+      aria-label={label}
+      className={className}
+      value={value ?? ''}
+      disabled={disabled}
+      title={title}
+      onChange={(e) => onChange(e.target.value || undefined)}
+    >
+      <option value="">{anyLabel}</option>
+      {value && !options.some((o) => o.value === value) ? <option value={value}>{chosenLabel}</option> : null}
+      {options.map((o) => (
+        <option key={o.value} value={o.value}>
+          {o.label}
+        </option>
+      ))}
+    </Select>
   );
 }

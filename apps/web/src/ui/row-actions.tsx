@@ -1,17 +1,21 @@
 import { Pencil, RotateCcw, Trash2 } from 'lucide-react';
+import type { ReactNode } from 'react';
 import { Button } from './button';
 
 export interface RowActionsProps {
-  deleted: boolean;
+  /** A deleted row offers Restore only. */
+  deleted?: boolean;
   /** id of the cell holding the row's name: screen readers hear "Delete, Acme". */
   describedBy: string;
   onEdit: () => void;
   onDelete: () => void;
-  onRestore: () => void;
+  onRestore?: () => void;
   restoring?: boolean;
+  /** More actions before Edit (e.g. Run now); give them `aria-describedby={describedBy}` too. */
+  children?: ReactNode;
 }
 
-export function RowActions({ deleted, describedBy, onEdit, onDelete, onRestore, restoring }: RowActionsProps) {
+export function RowActions({ deleted, describedBy, onEdit, onDelete, onRestore, restoring, children }: RowActionsProps) {
   if (deleted) {
     return (
       <div className="flex justify-end">
@@ -24,6 +28,7 @@ export function RowActions({ deleted, describedBy, onEdit, onDelete, onRestore, 
   }
   return (
     <div className="flex justify-end gap-0.5">
+      {children}
       <Button size="sm" variant="subtle" aria-describedby={describedBy} onClick={onEdit}>
         <Pencil aria-hidden="true" />
         Edit

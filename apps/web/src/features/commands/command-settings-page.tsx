@@ -14,7 +14,7 @@ import type { Column } from '../../ui/data-table';
 import { Dialog } from '../../ui/dialog';
 import { EmptyState } from '../../ui/empty-state';
 import { Field } from '../../ui/field';
-import { FormDialogContent, formErrors } from '../../ui/form-dialog';
+import { FormDialogContent, formErrors, PageFormFooter } from '../../ui/form-dialog';
 import { Input, Textarea } from '../../ui/input';
 import { PageHeader } from '../../ui/page-header';
 import { Skeleton } from '../../ui/skeleton';
@@ -279,28 +279,16 @@ function LimitsCard({ partnerId, settings, canManage }: { partnerId: string; set
               )}
             </Field>
           </div>
-          {errors.conflict ? (
-            <Alert
-              tone="warning"
-              title="Changed by someone else"
-              action={
-                <Button size="sm" onClick={() => void settingsQuery.refetch()} loading={settingsQuery.isFetching}>
-                  Reload
-                </Button>
-              }
-            >
-              These settings changed after the page loaded. Reload, then make your change again.
-            </Alert>
-          ) : errors.formError ? (
-            <Alert>{errors.formError}</Alert>
-          ) : null}
-          {canManage ? (
-            <div>
-              <Button type="submit" variant="primary" loading={update.isPending} disabled={!dirty}>
-                Save limits
-              </Button>
-            </div>
-          ) : null}
+          <PageFormFooter
+            errors={errors}
+            changedText="These settings changed after the page loaded."
+            onReload={() => void settingsQuery.refetch()}
+            reloading={settingsQuery.isFetching}
+            submitLabel="Save limits"
+            pending={update.isPending}
+            dirty={dirty}
+            canSubmit={canManage}
+          />
         </form>
       </CardContent>
     </Card>

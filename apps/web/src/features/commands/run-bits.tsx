@@ -1,6 +1,8 @@
-import { Ban, CheckCircle2, Clock, Hourglass, Loader2, Send, ShieldQuestion, TimerOff, XCircle } from 'lucide-react';
+import { Link } from '@tanstack/react-router';
+import { ArrowLeft, Ban, CheckCircle2, Clock, Hourglass, Loader2, Send, ShieldQuestion, TimerOff, XCircle } from 'lucide-react';
 import type { LucideIcon } from 'lucide-react';
 import { Badge } from '../../ui/badge';
+import { Button } from '../../ui/button';
 import type { Approval, RunStatus } from './api';
 
 /* Small pieces the command pages share: a run's status, a task's approval. */
@@ -61,4 +63,16 @@ export function ApprovalBadge({ approval }: { approval: Approval }) {
     );
   }
   return null;
+}
+
+/** The way back from a run or a task to the history. */
+export function AllRunsLink({ partnerId }: { partnerId: string }) {
+  return (
+    <Button asChild>
+      <Link to="/partners/$partnerId/runs" params={{ partnerId }}>
+        <ArrowLeft aria-hidden="true" />
+        All runs
+      </Link>
+    </Button>
+  );
 }

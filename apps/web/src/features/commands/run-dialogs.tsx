@@ -1,4 +1,4 @@
-import { Link, useNavigate } from '@tanstack/react-router';
+import { Link } from '@tanstack/react-router';
 import { OctagonX, ShieldQuestion } from 'lucide-react';
 import { useState } from 'react';
 import type { ReactNode } from 'react';
@@ -6,16 +6,13 @@ import { errorMessage } from '../../api/client';
 import { Alert } from '../../ui/alert';
 import { Button } from '../../ui/button';
 import { Dialog, DialogContent, DialogFooter } from '../../ui/dialog';
-import { Field } from '../../ui/field';
 import { FormDialogContent } from '../../ui/form-dialog';
-import { Input, Textarea } from '../../ui/input';
-import { Select } from '../../ui/select';
 import { useToast } from '../../ui/toast';
-import { LANGUAGE_LABELS, useScript, useScriptChoices } from '../scripts/api';
-import { checkParameterValues, initialParameterValues, ParameterInputs, parameterPayload } from '../scripts/parameter-inputs';
-import type { ParameterValues } from '../scripts/parameter-inputs';
-import { firstRunOf, haltedMessage, INTERPRETER_LABELS, newIdempotencyKey, useCommandSettings, useCreateTask } from './api';
-import type { CreateTaskInput, Interpreter, RunAs, Target, Task } from './api';
+import { ActionFields, useActionForm } from './action-fields';
+import type { ActionKind } from './action-fields';
+import { haltedMessage, newIdempotencyKey, useCommandSettings, useCreateTask } from './api';
+import type { CreateTaskInput, Target, Task } from './api';
+import { useOpenTask } from './open-task';
 import { initialTarget, resolveTarget, TargetPicker } from './target-picker';
 import type { PickedDevice, TargetDraft } from './target-picker';
 
@@ -38,7 +35,7 @@ interface BaseProps {
 /** Starts a task, then opens its run (one device) or its task page; a task waiting for approval says so in the dialog. */
 function useStartTask(partnerId: string) {
   const create = useCreateTask(partnerId);
-  const navigate = useNavigate();
+  const openTask = useOpenTask(partnerId);
   const { toast } = useToast();
   const [key] = useState(newIdempotencyKey);
   const [pending, setPending] = useState<Task | null>(null);
@@ -53,16 +50,7 @@ function useStartTask(partnerId: string) {
       title: `${describe} started`,
       description: task.target_count === 1 ? 'On 1 device.' : `On ${task.target_count} devices.`,
     });
-    if (task.target_count === 1) {
-      // One device: its run, where the output streams in.
-      const run = await firstRunOf(partnerId, task.id);
-      if (run) {
-        void navigate({ to: '/partners/$partnerId/runs/$runId', params: { partnerId, runId: run.id } });
-        return true;
-      }
-    }
-    void navigate({ to: '/partners/$partnerId/tasks/$taskId', params: { partnerId, taskId: task.id } });
-    return true;
+    await openTask(task);
   }
 
   return { start, create, pending };
@@ -106,190 +94,71 @@ function errorText(error: unknown): string | null {
   return haltedMessage(error) ?? errorMessage(error);
 }
 
-function parseTimeout(text: string): number | null {
-  const n = Number(text);
-  return Number.isInteger(n) && n >= 1 && n <= 86_400 ? n : null;
-}
+/* ---------- Run script and Run command ---------- */
 
-/* ---------- Run script ---------- */
+const RUN_FORMS: Record<ActionKind, { title: string; description: string; idPrefix: string }> = {
+  script: {
+    title: 'Run script',
+    description: 'Parameters reach the script as arguments and environment variables, never as shell text.',
+    idPrefix: 'run-script',
+  },
+  shell: {
+    title: 'Run command',
+    description:
+      'A one-off command, run by the interpreter you choose. It is recorded in the device’s history and the audit log.',
+    idPrefix: 'run-command',
+  },
+};
 
 export function RunScriptDialog(props: BaseProps & { scriptId?: string }) {
   return (
     <Dialog open={props.open} onOpenChange={props.onOpenChange}>
-      {props.open ? <RunScriptForm {...props} onDone={() => props.onOpenChange(false)} /> : null}
+      {props.open ? <RunForm kind="script" {...props} onDone={() => props.onOpenChange(false)} /> : null}
     </Dialog>
   );
 }
-
-function RunScriptForm({
-  partnerId,
-  scriptId: initialScriptId,
-  devices,
-  target,
-  onDone,
-}: BaseProps & { scriptId?: string; onDone: () => void }) {
-  const { start, create, pending } = useStartTask(partnerId);
-  const scripts = useScriptChoices(partnerId);
-  const [scriptId, setScriptId] = useState(initialScriptId ?? '');
-  const script = useScript(partnerId, scriptId, Boolean(scriptId));
-  const [draft, setDraft] = useState<TargetDraft>(() => initialTarget(devices, target));
-  const [checked, setChecked] = useState(false);
-  const [values, setValues] = useState<ParameterValues>({});
-  const [timeout, setTimeoutText] = useState('300');
-  const [runAs, setRunAs] = useState<RunAs>('system');
-  const [filledFor, setFilledFor] = useState<string | null>(null);
-
-  // A newly chosen script fills the form with its defaults.
-  const loaded = script.data && script.data.id === scriptId ? script.data : undefined;
-  if (loaded && filledFor !== loaded.id) {
-    setFilledFor(loaded.id);
-    setValues(initialParameterValues(loaded.parameters));
-    setTimeoutText(String(loaded.default_timeout_seconds));
-    setRunAs(loaded.run_as);
-  }
-
-  if (pending) return <PendingApproval partnerId={partnerId} task={pending} onClose={onDone} />;
-
-  const parameters = loaded?.parameters ?? [];
-  const parameterErrors = checkParameterValues(parameters, values);
-  const timeoutValue = parseTimeout(timeout);
-  const resolved = resolveTarget(draft);
-
-  function submit() {
-    setChecked(true);
-    if (!loaded || filledFor !== loaded.id) return;
-    if (Object.keys(parameterErrors).length > 0 || timeoutValue === null || !('target' in resolved)) return;
-    void start(
-      {
-        kind: 'script',
-        script_id: loaded.id,
-        parameters: parameterPayload(parameters, values),
-        timeout_seconds: timeoutValue,
-        run_as: runAs,
-        target: resolved.target,
-      },
-      `“${loaded.name}”`,
-    ).catch(() => undefined);
-  }
-
-  return (
-    <FormDialogContent
-      title="Run script"
-      description="Parameters reach the script as arguments and environment variables, never as shell text."
-      submitLabel="Run script"
-      pending={create.isPending}
-      formError={errorText(create.error)}
-      className="max-w-2xl"
-      onSubmit={submit}
-      onCancel={onDone}
-    >
-      <HaltedAlert partnerId={partnerId} />
-      <Field
-        id="run-script-script"
-        label="Script"
-        hint={loaded?.description || undefined}
-        error={checked && !scriptId ? 'Choose a script.' : null}
-      >
-        {(control) => (
-          <Select {...control} value={scriptId} onChange={(e) => setScriptId(e.target.value)}>
-            <option value="">{scripts.isPending ? 'Loading scripts…' : 'Choose a script…'}</option>
-            {scriptId && !(scripts.data ?? []).some((s) => s.id === scriptId) && loaded ? (
-              <option value={loaded.id}>{loaded.name}</option>
-            ) : null}
-            {(scripts.data ?? []).map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.name} ({LANGUAGE_LABELS[s.language] ?? s.language}){s.owner === 'platform' ? ' · Platform' : ''}
-              </option>
-            ))}
-          </Select>
-        )}
-      </Field>
-      {scriptId && !loaded ? (
-        script.isError ? (
-          <Alert>Could not load the script: {errorMessage(script.error)}</Alert>
-        ) : (
-          <p className="text-[13px] text-muted-foreground" role="status">
-            Loading the script…
-          </p>
-        )
-      ) : null}
-      {loaded ? (
-        <>
-          <ParameterInputs
-            idPrefix="run-script"
-            parameters={parameters}
-            values={values}
-            onChange={setValues}
-            errors={checked ? parameterErrors : {}}
-          />
-          <div className="grid gap-3 sm:grid-cols-2">
-            <Field
-              id="run-script-timeout"
-              label="Timeout (seconds)"
-              error={checked && timeoutValue === null ? 'Between 1 and 86,400 seconds.' : null}
-            >
-              {(control) => (
-                <Input {...control} inputMode="numeric" value={timeout} onChange={(e) => setTimeoutText(e.target.value)} />
-              )}
-            </Field>
-            <Field id="run-script-run-as" label="Run as">
-              {(control) => (
-                <Select {...control} value={runAs} onChange={(e) => setRunAs(e.target.value as RunAs)}>
-                  <option value="system">System (root / SYSTEM)</option>
-                  <option value="user">Logged-in user</option>
-                </Select>
-              )}
-            </Field>
-          </div>
-        </>
-      ) : null}
-      <TargetPicker
-        partnerId={partnerId}
-        value={draft}
-        onChange={setDraft}
-        error={checked && 'error' in resolved ? resolved.error : null}
-      />
-    </FormDialogContent>
-  );
-}
-
-/* ---------- Run command ---------- */
 
 export function RunCommandDialog(props: BaseProps & { platform?: string }) {
   return (
     <Dialog open={props.open} onOpenChange={props.onOpenChange}>
-      {props.open ? <RunCommandForm {...props} onDone={() => props.onOpenChange(false)} /> : null}
+      {props.open ? <RunForm kind="shell" {...props} onDone={() => props.onOpenChange(false)} /> : null}
     </Dialog>
   );
 }
 
-function RunCommandForm({ partnerId, devices, target, platform, onDone }: BaseProps & { platform?: string; onDone: () => void }) {
+function RunForm({
+  kind,
+  partnerId,
+  scriptId,
+  platform,
+  devices,
+  target,
+  onDone,
+}: BaseProps & { kind: ActionKind; scriptId?: string; platform?: string; onDone: () => void }) {
   const { start, create, pending } = useStartTask(partnerId);
-  const [interpreter, setInterpreter] = useState<Interpreter>(platform === 'win32' ? 'powershell' : 'bash');
-  const [command, setCommand] = useState('');
-  const [timeout, setTimeoutText] = useState('300');
-  const [runAs, setRunAs] = useState<RunAs>('system');
+  const form = useActionForm(partnerId, kind, {
+    scriptId: scriptId ?? '',
+    interpreter: platform === 'win32' ? 'powershell' : 'bash',
+  });
   const [draft, setDraft] = useState<TargetDraft>(() => initialTarget(devices, target));
   const [checked, setChecked] = useState(false);
-  const timeoutValue = parseTimeout(timeout);
   const resolved = resolveTarget(draft);
+  const copy = RUN_FORMS[kind];
 
   if (pending) return <PendingApproval partnerId={partnerId} task={pending} onClose={onDone} />;
 
   function submit() {
     setChecked(true);
-    if (!command.trim() || timeoutValue === null || !('target' in resolved)) return;
-    void start(
-      { kind: 'shell', command, interpreter, timeout_seconds: timeoutValue, run_as: runAs, target: resolved.target },
-      'The command',
-    ).catch(() => undefined);
+    if (!form.isValid() || !('target' in resolved)) return;
+    const describe = kind === 'script' && form.loaded ? `“${form.loaded.name}”` : 'The command';
+    void start({ ...form.payload(), target: resolved.target }, describe).catch(() => undefined);
   }
 
   return (
     <FormDialogContent
-      title="Run command"
-      description="A one-off command, run by the interpreter you choose. It is recorded in the device’s history and the audit log."
-      submitLabel="Run command"
+      title={copy.title}
+      description={copy.description}
+      submitLabel={copy.title}
       pending={create.isPending}
       formError={errorText(create.error)}
       className="max-w-2xl"
@@ -297,50 +166,15 @@ function RunCommandForm({ partnerId, devices, target, platform, onDone }: BasePr
       onCancel={onDone}
     >
       <HaltedAlert partnerId={partnerId} />
-      <Field id="run-command-interpreter" label="Interpreter">
-        {(control) => (
-          <Select {...control} value={interpreter} onChange={(e) => setInterpreter(e.target.value as Interpreter)}>
-            {(Object.keys(INTERPRETER_LABELS) as Interpreter[]).map((i) => (
-              <option key={i} value={i}>
-                {INTERPRETER_LABELS[i]}
-              </option>
-            ))}
-          </Select>
-        )}
-      </Field>
-      <Field id="run-command-command" label="Command" error={checked && !command.trim() ? 'Enter a command.' : null}>
-        {(control) => (
-          <Textarea
-            {...control}
-            autoFocus
-            rows={5}
-            spellCheck={false}
-            className="font-mono text-xs"
-            value={command}
-            onChange={(e) => setCommand(e.target.value)}
-            placeholder={interpreter === 'powershell' ? 'Get-Service | Where-Object Status -eq Running' : 'df -h && uptime'}
-          />
-        )}
-      </Field>
-      <div className="grid gap-3 sm:grid-cols-2">
-        <Field
-          id="run-command-timeout"
-          label="Timeout (seconds)"
-          error={checked && timeoutValue === null ? 'Between 1 and 86,400 seconds.' : null}
-        >
-          {(control) => (
-            <Input {...control} inputMode="numeric" value={timeout} onChange={(e) => setTimeoutText(e.target.value)} />
-          )}
-        </Field>
-        <Field id="run-command-run-as" label="Run as">
-          {(control) => (
-            <Select {...control} value={runAs} onChange={(e) => setRunAs(e.target.value as RunAs)}>
-              <option value="system">System (root / SYSTEM)</option>
-              <option value="user">Logged-in user</option>
-            </Select>
-          )}
-        </Field>
-      </div>
+      <ActionFields
+        kind={kind}
+        idPrefix={copy.idPrefix}
+        partnerId={partnerId}
+        form={form}
+        checked={checked}
+        commandAutoFocus
+        commandPlaceholder
+      />
       <TargetPicker
         partnerId={partnerId}
         value={draft}

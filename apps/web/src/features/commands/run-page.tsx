@@ -1,35 +1,24 @@
 import { Link, getRouteApi, useNavigate } from '@tanstack/react-router';
-import { ArrowLeft, Ban, ListTree, Radio, RotateCcw, Trash2 } from 'lucide-react';
+import { Ban, ListTree, Radio, Trash2 } from 'lucide-react';
 import { useState } from 'react';
-import { errorMessage } from '../../api/client';
 import { useDocumentTitle } from '../../app/use-document-title';
 import { Alert } from '../../ui/alert';
 import { Button } from '../../ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '../../ui/card';
 import { ConfirmDialog } from '../../ui/confirm-dialog';
 import { DescriptionList } from '../../ui/description-list';
+import { DetailPageSkeleton } from '../../ui/detail-page';
 import { LoadErrorState } from '../../ui/load-error-state';
 import { PageHeader } from '../../ui/page-header';
-import { Skeleton } from '../../ui/skeleton';
 import { Time } from '../../ui/time';
 import { useToast } from '../../ui/toast';
 import { useNow } from '../../ui/use-now';
 import { useCan } from '../auth/session-context';
-import {
-  firstRunOf,
-  formatDuration,
-  haltedMessage,
-  isFinished,
-  KIND_LABELS,
-  REASON_LABELS,
-  useCancelRun,
-  useDeleteRun,
-  useRerunRun,
-  useRun,
-} from './api';
+import { formatDuration, isFinished, KIND_LABELS, REASON_LABELS, useCancelRun, useDeleteRun, useRerunRun, useRun } from './api';
 import { useCommandLiveUpdates, useLiveOutput } from './live';
 import { OutputPane } from './output-pane';
-import { RunStatusBadge } from './run-bits';
+import { RerunButton } from './open-task';
+import { AllRunsLink, RunStatusBadge } from './run-bits';
 
 const route = getRouteApi('/_app/partners/$partnerId/runs/$runId');
 
@@ -50,43 +39,12 @@ export function RunPage() {
   useCommandLiveUpdates(partnerId);
   useDocumentTitle(run ? `${run.title} on ${run.hostname}` : 'Run');
 
-  const back = (
-    <Button asChild>
-      <Link to="/partners/$partnerId/runs" params={{ partnerId }}>
-        <ArrowLeft aria-hidden="true" />
-        All runs
-      </Link>
-    </Button>
-  );
+  const back = <AllRunsLink partnerId={partnerId} />;
 
   if (query.isError) return <LoadErrorState error={query.error} thing="run" onRetry={() => void query.refetch()} back={back} />;
-  if (!run) {
-    return (
-      <div className="grid gap-5" aria-busy="true">
-        <Skeleton className="h-7 w-72" />
-        <Skeleton className="h-32" />
-        <Skeleton className="h-64" />
-        <span className="sr-only" role="status">
-          Loading run…
-        </span>
-      </div>
-    );
-  }
+  if (!run) return <DetailPageSkeleton thing="run" />;
 
   const duration = formatDuration(run.started_at, run.finished_at, run.finished_at ? undefined : now.getTime());
-
-  function startRerun() {
-    rerun.mutate(runId, {
-      onSuccess: async (task) => {
-        toast({ title: 'Started again', description: `A new run of “${run?.title}”.` });
-        const next = task.target_count === 1 ? await firstRunOf(partnerId, task.id) : null;
-        if (next) void navigate({ to: '/partners/$partnerId/runs/$runId', params: { partnerId, runId: next.id } });
-        else void navigate({ to: '/partners/$partnerId/tasks/$taskId', params: { partnerId, taskId: task.id } });
-      },
-      onError: (error) =>
-        toast({ tone: 'error', title: 'Could not run it again', description: haltedMessage(error) ?? errorMessage(error) }),
-    });
-  }
 
   return (
     <div className="grid gap-5">
@@ -123,10 +81,7 @@ export function RunPage() {
               </Button>
             ) : null}
             {canRun && finished ? (
-              <Button onClick={startRerun} loading={rerun.isPending}>
-                {rerun.isPending ? null : <RotateCcw aria-hidden="true" />}
-                Re-run
-              </Button>
+              <RerunButton partnerId={partnerId} id={runId} rerun={rerun} describe={() => `A new run of “${run.title}”.`} />
             ) : null}
             {canRun && finished ? (
               <Button variant="destructive-ghost" onClick={() => setConfirm('delete')}>

@@ -11,8 +11,7 @@ import { cursorListProps, DataTable } from '../../ui/data-table';
 import type { Column } from '../../ui/data-table';
 import { EmptyState } from '../../ui/empty-state';
 import { Input } from '../../ui/input';
-import { ListToolbar, SearchInput } from '../../ui/list-toolbar';
-import { Select } from '../../ui/select';
+import { FilterSelect, ListToolbar, SearchInput } from '../../ui/list-toolbar';
 import { Time } from '../../ui/time';
 import { useToast } from '../../ui/toast';
 import { Truncate } from '../../ui/truncate';
@@ -79,6 +78,16 @@ export function RunsList({
   useCommandLiveUpdates(partnerId);
 
   const filtered = hasRunFilters(search);
+  const clearFilters = () =>
+    onSearchChange({
+      status: undefined,
+      script: undefined,
+      user: undefined,
+      from: undefined,
+      to: undefined,
+      q: undefined,
+      task: undefined,
+    });
   const userOptions = users.data ?? [];
 
   const columns: Column<Run>[] = [
@@ -198,21 +207,7 @@ export function RunsList({
         actions={
           <>
             {filtered ? (
-              <Button
-                size="sm"
-                variant="subtle"
-                onClick={() =>
-                  onSearchChange({
-                    status: undefined,
-                    script: undefined,
-                    user: undefined,
-                    from: undefined,
-                    to: undefined,
-                    q: undefined,
-                    task: undefined,
-                  })
-                }
-              >
+              <Button size="sm" variant="subtle" onClick={clearFilters}>
                 <FilterX aria-hidden="true" />
                 Clear filters
               </Button>
@@ -233,54 +228,36 @@ export function RunsList({
           value={search.q ?? ''}
           onChange={(q) => onSearchChange({ q: q || undefined })}
         />
-        <Select
-          aria-label="Status"
+        <FilterSelect
+          label="Status"
           className="w-32"
-          value={search.status ?? ''}
-          onChange={(e) => onSearchChange({ status: (e.target.value || undefined) as RunsSearch['status'] })}
-        >
-          <option value="">Any status</option>
-          {RUN_STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {runStatusLabel(s)}
-            </option>
-          ))}
-        </Select>
-        <Select
-          aria-label="Script"
+          value={search.status}
+          onChange={(status) => onSearchChange({ status: status as RunsSearch['status'] })}
+          anyLabel="Any status"
+          options={RUN_STATUSES.map((s) => ({ value: s, label: runStatusLabel(s) }))}
+          chosenLabel="Chosen status"
+        />
+        <FilterSelect
+          label="Script"
           className="w-44"
-          value={search.script ?? ''}
-          onChange={(e) => onSearchChange({ script: e.target.value || undefined })}
-        >
-          <option value="">Any script or command</option>
-          {search.script && !(scripts.data ?? []).some((s) => s.id === search.script) ? (
-            <option value={search.script}>Chosen script</option>
-          ) : null}
-          {(scripts.data ?? []).map((s) => (
-            <option key={s.id} value={s.id}>
-              {s.name}
-            </option>
-          ))}
-        </Select>
-        <Select
-          aria-label="Started by"
+          value={search.script}
+          onChange={(script) => onSearchChange({ script })}
+          anyLabel="Any script or command"
+          options={(scripts.data ?? []).map((s) => ({ value: s.id, label: s.name }))}
+          chosenLabel="Chosen script"
+        />
+        <FilterSelect
+          label="Started by"
           className="w-40"
-          value={search.user ?? ''}
-          onChange={(e) => onSearchChange({ user: e.target.value || undefined })}
-        >
-          <option value="">Anyone</option>
-          <option value={session.user.id}>Me</option>
-          {search.user && search.user !== session.user.id && !userOptions.some((u) => u.id === search.user) ? (
-            <option value={search.user}>Chosen user</option>
-          ) : null}
-          {userOptions
-            .filter((u) => u.id !== session.user.id)
-            .map((u) => (
-              <option key={u.id} value={u.id}>
-                {u.name || u.email}
-              </option>
-            ))}
-        </Select>
+          value={search.user}
+          onChange={(user) => onSearchChange({ user })}
+          anyLabel="Anyone"
+          options={[
+            { value: session.user.id, label: 'Me' },
+            ...userOptions.filter((u) => u.id !== session.user.id).map((u) => ({ value: u.id, label: u.name || u.email })),
+          ]}
+          chosenLabel="Chosen user"
+        />
         <div className="flex items-center gap-1.5">
           <label htmlFor={`${id}-from`} className="text-xs text-muted-foreground">
             From
@@ -322,23 +299,7 @@ export function RunsList({
               icon={FilterX}
               title="No runs match these filters"
               description="Widen the dates, pick another status, or clear the filters."
-              action={
-                <Button
-                  onClick={() =>
-                    onSearchChange({
-                      status: undefined,
-                      script: undefined,
-                      user: undefined,
-                      from: undefined,
-                      to: undefined,
-                      q: undefined,
-                      task: undefined,
-                    })
-                  }
-                >
-                  Clear filters
-                </Button>
-              }
+              action={<Button onClick={clearFilters}>Clear filters</Button>}
             />
           ) : (
             <EmptyState

@@ -1,6 +1,9 @@
+import { useQueries } from '@tanstack/react-query';
 import { useId } from 'react';
+import { isApiError } from '../../api/client';
 import { flattenPages } from '../../api/list';
 import { Select } from '../../ui/select';
+import { deviceQueryOptions } from '../devices/api';
 import { useDeviceFilters } from '../devices/bulk-api';
 import { useOrganizationList } from '../organizations/api';
 import { useSiteList } from '../sites/api';
@@ -60,11 +63,35 @@ export function resolveTarget(draft: TargetDraft): { target: Target } | { error:
   }
 }
 
+/** How many hostnames the summary line names. */
+const NAMED = 5;
+
 /** "3 devices: web-1, web-2, db-1" for the summary line. */
 export function devicesText(devices: PickedDevice[]): string {
-  const names = devices.slice(0, 5).map((d) => d.hostname);
-  const more = devices.length > 5 ? ` and ${devices.length - 5} more` : '';
+  const names = devices.slice(0, NAMED).map((d) => d.hostname);
+  const more = devices.length > NAMED ? ` and ${devices.length - NAMED} more` : '';
   return `${devices.length === 1 ? '1 device' : `${devices.length} devices`}: ${names.join(', ')}${more}`;
+}
+
+/**
+ * Devices known by id only (a saved schedule keeps ids) with their hostnames
+ * filled in; only the ones the summary line names are fetched.
+ */
+export function useDeviceNames(partnerId: string, draft: TargetDraft): TargetDraft {
+  const unnamed = draft.devices.slice(0, NAMED).filter((d) => !d.hostname);
+  const queries = useQueries({
+    queries: unnamed.map((d) => ({ ...deviceQueryOptions(partnerId, d.id), retry: false })),
+  });
+  if (unnamed.length === 0) return draft;
+  const names = new Map<string, string>();
+  unnamed.forEach((d, i) => {
+    const query = queries[i];
+    if (query?.data) names.set(d.id, query.data.hostname);
+    else if (isApiError(query?.error) && query.error.status === 404) names.set(d.id, 'a deleted device');
+    else if (query?.isError) names.set(d.id, `device ${d.id.slice(0, 8)}`);
+    else names.set(d.id, '…');
+  });
+  return { ...draft, devices: draft.devices.map((d) => (d.hostname ? d : { ...d, hostname: names.get(d.id) ?? '…' })) };
 }
 
 export function TargetPicker({

@@ -1,21 +1,18 @@
-import { Link, getRouteApi, useNavigate } from '@tanstack/react-router';
-import { ArrowLeft, Ban, Check, RotateCcw, X } from 'lucide-react';
+import { getRouteApi } from '@tanstack/react-router';
+import { Ban, Check, X } from 'lucide-react';
 import { useState } from 'react';
-import { errorMessage } from '../../api/client';
 import { useDocumentTitle } from '../../app/use-document-title';
 import { Alert } from '../../ui/alert';
 import { Button } from '../../ui/button';
 import { Card, CardContent } from '../../ui/card';
 import { ConfirmDialog } from '../../ui/confirm-dialog';
+import { DetailPageSkeleton } from '../../ui/detail-page';
 import { LoadErrorState } from '../../ui/load-error-state';
 import { PageHeader } from '../../ui/page-header';
-import { Skeleton } from '../../ui/skeleton';
 import { Time } from '../../ui/time';
 import { useToast } from '../../ui/toast';
 import { useCan, useSession } from '../auth/session-context';
 import {
-  firstRunOf,
-  haltedMessage,
   KIND_LABELS,
   REASON_LABELS,
   RUN_STATUSES,
@@ -29,7 +26,8 @@ import {
 } from './api';
 import type { RunsSearch, Task } from './api';
 import { useCommandLiveUpdates } from './live';
-import { ApprovalBadge, runStatusLabel } from './run-bits';
+import { RerunButton } from './open-task';
+import { AllRunsLink, ApprovalBadge, runStatusLabel } from './run-bits';
 import { RunsList } from './runs-list';
 
 const route = getRouteApi('/_app/partners/$partnerId/tasks/$taskId');
@@ -63,52 +61,20 @@ export function TaskPage() {
   const reject = useRejectTask(partnerId);
   const cancel = useCancelTask(partnerId);
   const rerun = useRerunTask(partnerId);
-  const navigate = useNavigate();
   const { toast } = useToast();
   const [confirm, setConfirm] = useState<'approve' | 'reject' | 'cancel' | null>(null);
   const [filters, setFilters] = useState<RunsSearch>({});
   useCommandLiveUpdates(partnerId);
   useDocumentTitle(task?.title ?? 'Task');
 
-  const back = (
-    <Button asChild>
-      <Link to="/partners/$partnerId/runs" params={{ partnerId }}>
-        <ArrowLeft aria-hidden="true" />
-        All runs
-      </Link>
-    </Button>
-  );
+  const back = <AllRunsLink partnerId={partnerId} />;
 
   if (query.isError) return <LoadErrorState error={query.error} thing="task" onRetry={() => void query.refetch()} back={back} />;
-  if (!task) {
-    return (
-      <div className="grid gap-5" aria-busy="true">
-        <Skeleton className="h-7 w-72" />
-        <Skeleton className="h-24" />
-        <Skeleton className="h-64" />
-        <span className="sr-only" role="status">
-          Loading task…
-        </span>
-      </div>
-    );
-  }
+  if (!task) return <DetailPageSkeleton thing="task" />;
 
   const unfinished = UNFINISHED.reduce((n, s) => n + (task.counts[s] ?? 0), 0);
   const pending = task.approval === 'pending';
   const own = task.created_by === session.user.id;
-
-  function startRerun() {
-    rerun.mutate(taskId, {
-      onSuccess: async (next) => {
-        toast({ title: 'Started again', description: targetText(next) });
-        const run = next.target_count === 1 && next.approval !== 'pending' ? await firstRunOf(partnerId, next.id) : null;
-        if (run) void navigate({ to: '/partners/$partnerId/runs/$runId', params: { partnerId, runId: run.id } });
-        else void navigate({ to: '/partners/$partnerId/tasks/$taskId', params: { partnerId, taskId: next.id } });
-      },
-      onError: (error) =>
-        toast({ tone: 'error', title: 'Could not run it again', description: haltedMessage(error) ?? errorMessage(error) }),
-    });
-  }
 
   return (
     <div className="grid gap-5">
@@ -141,12 +107,7 @@ export function TaskPage() {
                 Cancel all
               </Button>
             ) : null}
-            {canRun && !pending ? (
-              <Button onClick={startRerun} loading={rerun.isPending}>
-                {rerun.isPending ? null : <RotateCcw aria-hidden="true" />}
-                Re-run
-              </Button>
-            ) : null}
+            {canRun && !pending ? <RerunButton partnerId={partnerId} id={taskId} rerun={rerun} describe={targetText} /> : null}
           </>
         }
       />

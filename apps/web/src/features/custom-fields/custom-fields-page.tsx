@@ -1,5 +1,5 @@
 import { getRouteApi } from '@tanstack/react-router';
-import { Pencil, Plus, Tags, Trash2 } from 'lucide-react';
+import { Plus, Tags } from 'lucide-react';
 import { useState } from 'react';
 import { errorMessage } from '../../api/client';
 import { useDocumentTitle } from '../../app/use-document-title';
@@ -13,6 +13,7 @@ import { Field } from '../../ui/field';
 import { FormDialogContent, formErrors } from '../../ui/form-dialog';
 import { Input, Textarea } from '../../ui/input';
 import { PageHeader } from '../../ui/page-header';
+import { RowActions } from '../../ui/row-actions';
 import { Select } from '../../ui/select';
 import { Skeleton } from '../../ui/skeleton';
 import { Table, TableBody, TableCaption, TableCell, TableHead, TableHeader, TableRow } from '../../ui/table';
@@ -132,26 +133,11 @@ export function CustomFieldsPage() {
                       </TableCell>
                       {canManage ? (
                         <TableCell className="text-right">
-                          <div className="flex justify-end gap-0.5">
-                            <Button
-                              size="sm"
-                              variant="subtle"
-                              aria-describedby={`field-${f.id}-name`}
-                              onClick={() => setDialog({ kind: 'edit', field: f })}
-                            >
-                              <Pencil aria-hidden="true" />
-                              Edit
-                            </Button>
-                            <Button
-                              size="sm"
-                              variant="destructive-subtle"
-                              aria-describedby={`field-${f.id}-name`}
-                              onClick={() => setDialog({ kind: 'delete', field: f })}
-                            >
-                              <Trash2 aria-hidden="true" />
-                              Delete
-                            </Button>
-                          </div>
+                          <RowActions
+                            describedBy={`field-${f.id}-name`}
+                            onEdit={() => setDialog({ kind: 'edit', field: f })}
+                            onDelete={() => setDialog({ kind: 'delete', field: f })}
+                          />
                         </TableCell>
                       ) : null}
                     </TableRow>

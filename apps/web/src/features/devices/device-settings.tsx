@@ -2,12 +2,11 @@ import { useNavigate } from '@tanstack/react-router';
 import { Ban, Trash2 } from 'lucide-react';
 import { useId, useState } from 'react';
 import type { FormEvent } from 'react';
-import { Alert } from '../../ui/alert';
 import { Button } from '../../ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '../../ui/card';
 import { ConfirmDialog } from '../../ui/confirm-dialog';
 import { Field } from '../../ui/field';
-import { formErrors } from '../../ui/form-dialog';
+import { formErrors, PageFormFooter } from '../../ui/form-dialog';
 import { Input } from '../../ui/input';
 import { useToast } from '../../ui/toast';
 import { HEARTBEAT_RANGE, INVENTORY_RANGE, checkInterval } from './agent-settings';
@@ -131,26 +130,15 @@ function IntervalsForm({ partnerId, device }: { partnerId: string; device: Devic
           )}
         </Field>
       </div>
-      {errors.conflict ? (
-        <Alert
-          tone="warning"
-          title="Changed by someone else"
-          action={
-            <Button size="sm" onClick={() => void reload.refetch()} loading={reload.isFetching}>
-              Reload
-            </Button>
-          }
-        >
-          This device changed after the page loaded. Reload, then make your change again.
-        </Alert>
-      ) : errors.formError ? (
-        <Alert>{errors.formError}</Alert>
-      ) : null}
-      <div>
-        <Button type="submit" variant="primary" loading={update.isPending} disabled={!dirty}>
-          Save intervals
-        </Button>
-      </div>
+      <PageFormFooter
+        errors={errors}
+        changedText="This device changed after the page loaded."
+        onReload={() => void reload.refetch()}
+        reloading={reload.isFetching}
+        submitLabel="Save intervals"
+        pending={update.isPending}
+        dirty={dirty}
+      />
     </form>
   );
 }

@@ -1,6 +1,6 @@
 import { Link, getRouteApi } from '@tanstack/react-router';
 import { Bookmark, Download, Monitor, SearchX, Settings, X } from 'lucide-react';
-import { useId, useState } from 'react';
+import { useState } from 'react';
 import type { ReactNode } from 'react';
 import { flattenPages } from '../../api/list';
 import { useDocumentTitle } from '../../app/use-document-title';
@@ -9,9 +9,8 @@ import { Card } from '../../ui/card';
 import { cursorListProps, DataTable } from '../../ui/data-table';
 import type { Column } from '../../ui/data-table';
 import { EmptyState } from '../../ui/empty-state';
-import { CheckboxToggle, ListToolbar, SearchInput } from '../../ui/list-toolbar';
+import { CheckboxToggle, FilterSelect, ListToolbar, SearchInput } from '../../ui/list-toolbar';
 import { PageHeader } from '../../ui/page-header';
-import { Select } from '../../ui/select';
 import { Skeleton } from '../../ui/skeleton';
 import { Time } from '../../ui/time';
 import { Truncate } from '../../ui/truncate';
@@ -37,6 +36,11 @@ import { useDeviceLiveUpdates } from './live';
 const route = getRouteApi('/_app/partners/$partnerId/devices');
 
 const ALL_ORGANIZATIONS = { q: '', sort: 'name', includeDeleted: false } as const;
+
+const DEVICE_STATUS_OPTIONS = [
+  { value: 'online', label: 'Online' },
+  { value: 'offline', label: 'Offline' },
+];
 
 /** "10.0.0.5 +2", with every address on hover. */
 function FirstOf({ values, empty = '—' }: { values: string[]; empty?: string }) {
@@ -65,7 +69,6 @@ export function DevicesPage() {
   const [selected, setSelected] = useState<ReadonlySet<string>>(() => new Set());
   const canRun = useCan('commands.run');
   const selectable = canRun || canManage;
-  const filterId = useId();
   useDeviceLiveUpdates(partnerId);
   useDocumentTitle('Devices', partner.name);
 
@@ -299,83 +302,47 @@ export function DevicesPage() {
             value={search.q ?? ''}
             onChange={(q) => setSearch({ q })}
           />
-          <div className="flex items-center gap-2">
-            <label htmlFor={`${filterId}-org`} className="sr-only">
-              Organization
-            </label>
-            <Select
-              id={`${filterId}-org`}
-              className="w-44"
-              value={search.organization ?? ''}
-              onChange={(e) => setSearch({ organization: e.target.value || undefined, site: undefined })}
-            >
-              <option value="">All organizations</option>
-              {search.organization && !organizationOptions.some((o) => o.id === search.organization) ? (
-                <option value={search.organization}>{organizationName ?? 'Chosen organization'}</option>
-              ) : null}
-              {organizationOptions.map((o) => (
-                <option key={o.id} value={o.id}>
-                  {o.name}
-                </option>
-              ))}
-            </Select>
-          </div>
-          <div className="flex items-center gap-2">
-            <label htmlFor={`${filterId}-site`} className="sr-only">
-              Site
-            </label>
-            <Select
-              id={`${filterId}-site`}
-              className="w-36"
-              value={search.site ?? ''}
-              disabled={!search.organization && !search.site}
-              title={!search.organization && !search.site ? 'Choose an organization first' : undefined}
-              onChange={(e) => setSearch({ site: e.target.value || undefined })}
-            >
-              <option value="">All sites</option>
-              {search.site && !siteOptions.some((s) => s.id === search.site) ? (
-                <option value={search.site}>{siteName ?? 'Chosen site'}</option>
-              ) : null}
-              {siteOptions.map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.name}
-                </option>
-              ))}
-            </Select>
-          </div>
-          <div className="flex items-center gap-2">
-            <label htmlFor={`${filterId}-status`} className="sr-only">
-              Status
-            </label>
-            <Select
-              id={`${filterId}-status`}
-              className="w-32"
-              value={search.status ?? ''}
-              onChange={(e) => setSearch({ status: (e.target.value || undefined) as DevicesSearch['status'] })}
-            >
-              <option value="">Any status</option>
-              <option value="online">Online</option>
-              <option value="offline">Offline</option>
-            </Select>
-          </div>
-          <div className="flex items-center gap-2">
-            <label htmlFor={`${filterId}-os`} className="sr-only">
-              OS
-            </label>
-            <Select
-              id={`${filterId}-os`}
-              className="w-28"
-              value={search.platform ?? ''}
-              onChange={(e) => setSearch({ platform: e.target.value || undefined })}
-            >
-              <option value="">Any OS</option>
-              {(platforms.length > 0 ? platforms : Object.keys(PLATFORM_LABELS).slice(0, 3)).map((p) => (
-                <option key={p} value={p}>
-                  {platformLabel(p)}
-                </option>
-              ))}
-            </Select>
-          </div>
+          <FilterSelect
+            label="Organization"
+            className="w-44"
+            value={search.organization}
+            onChange={(organization) => setSearch({ organization, site: undefined })}
+            anyLabel="All organizations"
+            options={organizationOptions.map((o) => ({ value: o.id, label: o.name }))}
+            chosenLabel={organizationName ?? 'Chosen organization'}
+          />
+          <FilterSelect
+            label="Site"
+            className="w-36"
+            value={search.site}
+            disabled={!search.organization && !search.site}
+            title={!search.organization && !search.site ? 'Choose an organization first' : undefined}
+            onChange={(site) => setSearch({ site })}
+            anyLabel="All sites"
+            options={siteOptions.map((site) => ({ value: site.id, label: site.name }))}
+            chosenLabel={siteName ?? 'Chosen site'}
+          />
+          <FilterSelect
+            label="Status"
+            className="w-32"
+            value={search.status}
+            onChange={(status) => setSearch({ status: status as DevicesSearch['status'] })}
+            anyLabel="Any status"
+            options={DEVICE_STATUS_OPTIONS}
+            chosenLabel="Chosen status"
+          />
+          <FilterSelect
+            label="OS"
+            className="w-28"
+            value={search.platform}
+            onChange={(platform) => setSearch({ platform })}
+            anyLabel="Any OS"
+            options={(platforms.length > 0 ? platforms : Object.keys(PLATFORM_LABELS).slice(0, 3)).map((p) => ({
+              value: p,
+              label: platformLabel(p),
+            }))}
+            chosenLabel={platformLabel(search.platform ?? '')}
+          />
           <CheckboxToggle
             label="Low disk"
             checked={search.low_disk === 1}

@@ -3,7 +3,7 @@ import { api } from '../../api/client';
 import type { Page } from '../../api/client';
 import { PAGE_SIZE } from '../../api/list';
 import { commandKeys } from '../commands/api';
-import type { CommandKind, Interpreter, RunAs, Target } from '../commands/api';
+import type { CommandKind, Interpreter, RunAs, Target, Task } from '../commands/api';
 
 /* Schedules (AUT3): a cron expression in a time zone, what to run, and where. */
 
@@ -30,6 +30,12 @@ export interface Schedule {
   next_run_at: string | null;
   last_run_at: string | null;
   last_task_id: string | null;
+  /** Fan-out approval: pending while the target holds more devices than the threshold and nobody else approved it. */
+  approval: 'not_required' | 'pending' | 'approved';
+  approval_by_name: string | null;
+  approval_at: string | null;
+  created_by: string | null;
+  updated_by: string | null;
   version: number;
   created_at: string;
   updated_at: string;
@@ -91,12 +97,21 @@ export function useDeleteSchedule(partnerId: string) {
   });
 }
 
+/** Approves a schedule above the fan-out threshold, once (not by its creator or last editor). */
+export function useApproveSchedule(partnerId: string) {
+  const invalidate = useInvalidate(partnerId);
+  return useMutation({
+    mutationFn: (schedule: Pick<Schedule, 'id' | 'version'>) =>
+      api.post<Schedule>(`${schedulePath(partnerId, schedule.id)}/approve`, { version: schedule.version }),
+    onSuccess: () => invalidate(),
+  });
+}
+
 export function useRunScheduleNow(partnerId: string) {
   const queryClient = useQueryClient();
   const invalidate = useInvalidate(partnerId);
   return useMutation({
-    mutationFn: (schedule: Pick<Schedule, 'id'>) =>
-      api.post<{ id: string } | undefined>(`${schedulePath(partnerId, schedule.id)}/run-now`),
+    mutationFn: (schedule: Pick<Schedule, 'id'>) => api.post<Task>(`${schedulePath(partnerId, schedule.id)}/run-now`),
     onSuccess: () => {
       void queryClient.invalidateQueries({ queryKey: commandKeys.partner(partnerId) });
       return invalidate();

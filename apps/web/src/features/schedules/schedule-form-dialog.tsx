@@ -2,16 +2,16 @@ import { useId, useMemo, useState } from 'react';
 import { Dialog } from '../../ui/dialog';
 import { Field } from '../../ui/field';
 import { FormDialogContent, formErrors } from '../../ui/form-dialog';
-import { Input, Textarea } from '../../ui/input';
+import { Input } from '../../ui/input';
+import { NameDescriptionFields } from '../../ui/name-description-fields';
 import { Select } from '../../ui/select';
 import { Time } from '../../ui/time';
 import { useToast } from '../../ui/toast';
-import { INTERPRETER_LABELS, KIND_LABELS } from '../commands/api';
-import type { CommandKind, Interpreter, RunAs } from '../commands/api';
-import { initialTarget, resolveTarget, TargetPicker } from '../commands/target-picker';
+import { ActionFields, useActionForm } from '../commands/action-fields';
+import { KIND_LABELS } from '../commands/api';
+import type { CommandKind } from '../commands/api';
+import { initialTarget, resolveTarget, TargetPicker, useDeviceNames } from '../commands/target-picker';
 import type { TargetDraft } from '../commands/target-picker';
-import { LANGUAGE_LABELS, useScript, useScriptChoices } from '../scripts/api';
-import { checkParameterValues, initialParameterValues, ParameterInputs, parameterPayload } from '../scripts/parameter-inputs';
 import type { ParameterValues } from '../scripts/parameter-inputs';
 import { isValidTimezone, timezoneNames } from '../sites/timezones';
 import { checkCron, CRON_PRESETS, useCreateSchedule, useUpdateSchedule } from './api';
@@ -31,10 +31,10 @@ function draftOf(schedule: Schedule | undefined): TargetDraft {
   if (!schedule) return initialTarget(undefined);
   const t = schedule.target;
   if (t.type === 'devices') {
-    // The schedule keeps ids only: shown by a short id until the devices list is opened.
+    // The schedule keeps ids only: useDeviceNames fills in the hostnames.
     return {
       type: 'devices',
-      devices: t.ids.map((id) => ({ id, hostname: `device ${id.slice(0, 8)}` })),
+      devices: t.ids.map((id) => ({ id, hostname: '' })),
       organizationId: '',
       siteId: '',
       filterId: '',
@@ -78,7 +78,6 @@ function ScheduleForm({ partnerId, schedule, onDone }: { partnerId: string; sche
   const update = useUpdateSchedule(partnerId);
   const mutation = schedule ? update : create;
   const zones = useMemo(() => timezoneNames(), []);
-  const scripts = useScriptChoices(partnerId);
 
   const action = schedule?.action;
   const [name, setName] = useState(schedule?.name ?? '');
@@ -86,44 +85,34 @@ function ScheduleForm({ partnerId, schedule, onDone }: { partnerId: string; sche
   const [cron, setCron] = useState(schedule?.cron ?? '0 2 * * *');
   const [timezone, setTimezone] = useState(schedule?.timezone ?? browserZone());
   const [kind, setKind] = useState<CommandKind>(action?.kind ?? 'script');
-  const [scriptId, setScriptId] = useState(action?.script_id ?? '');
-  const [values, setValues] = useState<ParameterValues>(() => parameterValuesOf(action?.parameters));
-  const [command, setCommand] = useState(action?.command ?? '');
-  const [interpreter, setInterpreter] = useState<Interpreter>(action?.interpreter ?? 'bash');
-  const [timeout, setTimeoutText] = useState(action?.timeout_seconds ? String(action.timeout_seconds) : '');
-  const [runAs, setRunAs] = useState<RunAs>(action?.run_as ?? 'system');
+  const form = useActionForm(
+    partnerId,
+    kind,
+    {
+      scriptId: action?.script_id ?? '',
+      values: parameterValuesOf(action?.parameters),
+      command: action?.command ?? '',
+      interpreter: action?.interpreter ?? 'bash',
+      timeout: action?.timeout_seconds ? String(action.timeout_seconds) : '',
+      runAs: action?.run_as ?? 'system',
+    },
+    // An edited schedule keeps its values; a newly picked script fills in its defaults.
+    { filledFor: action?.script_id ?? null, timeoutOptional: true },
+  );
   const [draft, setDraft] = useState<TargetDraft>(() => draftOf(schedule));
   const [checked, setChecked] = useState(false);
-  const [filledFor, setFilledFor] = useState<string | null>(action?.script_id ?? null);
-
-  const script = useScript(partnerId, scriptId, kind === 'script' && Boolean(scriptId));
-  const loaded = script.data && script.data.id === scriptId ? script.data : undefined;
-  // A newly picked script fills in its defaults (an edited schedule keeps its values).
-  if (loaded && filledFor !== loaded.id) {
-    setFilledFor(loaded.id);
-    setValues(initialParameterValues(loaded.parameters));
-    setTimeoutText(String(loaded.default_timeout_seconds));
-    setRunAs(loaded.run_as);
-  }
+  const shownDraft = useDeviceNames(partnerId, draft);
 
   const errors = formErrors(mutation.error, ['name', 'description', 'cron', 'timezone'], Boolean(schedule));
   const cronError = checkCron(cron);
   const zoneError = isValidTimezone(timezone.trim()) ? null : `“${timezone}” is not a known IANA time zone (e.g. Europe/London).`;
-  const parameterErrors = loaded ? checkParameterValues(loaded.parameters, values) : {};
-  const timeoutValue = timeout.trim() ? Number(timeout) : null;
-  const timeoutError =
-    timeoutValue !== null && !(Number.isInteger(timeoutValue) && timeoutValue >= 1 && timeoutValue <= 86_400)
-      ? 'Between 1 and 86,400 seconds.'
-      : null;
   const resolved = resolveTarget(draft);
   const presetId = `${id}-preset`;
   const preset = CRON_PRESETS.find((p) => p.cron === cron.trim())?.cron ?? '';
 
   function submit() {
     setChecked(true);
-    if (!name.trim() || cronError || zoneError || timeoutError || !('target' in resolved)) return;
-    if (kind === 'script' && (!loaded || Object.keys(parameterErrors).length > 0)) return;
-    if (kind === 'shell' && !command.trim()) return;
+    if (!name.trim() || cronError || zoneError || !form.isValid() || !('target' in resolved)) return;
     const body: ScheduleInput = {
       name: name.trim(),
       description: description.trim(),
@@ -131,18 +120,7 @@ function ScheduleForm({ partnerId, schedule, onDone }: { partnerId: string; sche
       cron: cron.trim(),
       timezone: timezone.trim(),
       target: resolved.target,
-      action:
-        kind === 'script' && loaded
-          ? {
-              kind,
-              script_id: loaded.id,
-              parameters: parameterPayload(loaded.parameters, values),
-              ...(timeoutValue ? { timeout_seconds: timeoutValue } : {}),
-              run_as: runAs,
-            }
-          : kind === 'shell'
-            ? { kind, command, interpreter, ...(timeoutValue ? { timeout_seconds: timeoutValue } : {}), run_as: runAs }
-            : { kind },
+      action: form.payload(),
     };
     const done = (saved: Schedule, verb: string) => {
       toast({
@@ -171,27 +149,17 @@ function ScheduleForm({ partnerId, schedule, onDone }: { partnerId: string; sche
       onSubmit={submit}
       onCancel={onDone}
     >
-      <Field
-        id="schedule-name"
-        label="Name"
-        error={errors.fieldErrors.name ?? (checked && !name.trim() ? 'Name must not be empty.' : null)}
-      >
-        {(control) => (
-          <Input
-            {...control}
-            autoFocus
-            maxLength={200}
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-            placeholder="e.g. Nightly cleanup"
-          />
-        )}
-      </Field>
-      <Field id="schedule-description" label="Description" optional error={errors.fieldErrors.description}>
-        {(control) => (
-          <Textarea {...control} rows={2} maxLength={2000} value={description} onChange={(e) => setDescription(e.target.value)} />
-        )}
-      </Field>
+      <NameDescriptionFields
+        idPrefix="schedule"
+        name={name}
+        onNameChange={setName}
+        nameError={errors.fieldErrors.name ?? (checked && !name.trim() ? 'Name must not be empty.' : null)}
+        namePlaceholder="e.g. Nightly cleanup"
+        description={description}
+        onDescriptionChange={setDescription}
+        descriptionError={errors.fieldErrors.description}
+        descriptionPlaceholder="What it is for, e.g. frees disk space on the file servers"
+      />
       <div className="grid gap-3 sm:grid-cols-2">
         <div className="grid gap-1.5">
           <label htmlFor={presetId} className="text-xs font-medium">
@@ -270,88 +238,14 @@ function ScheduleForm({ partnerId, schedule, onDone }: { partnerId: string; sche
         )}
       </Field>
 
-      {kind === 'script' ? (
-        <>
-          <Field id="schedule-script" label="Script" error={checked && !scriptId ? 'Choose a script.' : null}>
-            {(control) => (
-              <Select {...control} value={scriptId} onChange={(e) => setScriptId(e.target.value)}>
-                <option value="">{scripts.isPending ? 'Loading scripts…' : 'Choose a script…'}</option>
-                {scriptId && !(scripts.data ?? []).some((s) => s.id === scriptId) ? (
-                  <option value={scriptId}>{loaded?.name ?? 'Current script'}</option>
-                ) : null}
-                {(scripts.data ?? []).map((s) => (
-                  <option key={s.id} value={s.id}>
-                    {s.name} ({LANGUAGE_LABELS[s.language] ?? s.language})
-                  </option>
-                ))}
-              </Select>
-            )}
-          </Field>
-          {loaded ? (
-            <ParameterInputs
-              idPrefix="schedule"
-              parameters={loaded.parameters}
-              values={values}
-              onChange={setValues}
-              errors={checked ? parameterErrors : {}}
-            />
-          ) : null}
-        </>
-      ) : null}
-      {kind === 'shell' ? (
-        <>
-          <Field id="schedule-interpreter" label="Interpreter">
-            {(control) => (
-              <Select {...control} value={interpreter} onChange={(e) => setInterpreter(e.target.value as Interpreter)}>
-                {(Object.keys(INTERPRETER_LABELS) as Interpreter[]).map((i) => (
-                  <option key={i} value={i}>
-                    {INTERPRETER_LABELS[i]}
-                  </option>
-                ))}
-              </Select>
-            )}
-          </Field>
-          <Field id="schedule-command" label="Command" error={checked && !command.trim() ? 'Enter a command.' : null}>
-            {(control) => (
-              <Textarea
-                {...control}
-                rows={4}
-                spellCheck={false}
-                className="font-mono text-xs"
-                value={command}
-                onChange={(e) => setCommand(e.target.value)}
-              />
-            )}
-          </Field>
-        </>
-      ) : null}
       {kind === 'script' || kind === 'shell' ? (
-        <div className="grid gap-3 sm:grid-cols-2">
-          <Field id="schedule-timeout" label="Timeout (seconds)" optional error={checked ? timeoutError : null}>
-            {(control) => (
-              <Input
-                {...control}
-                inputMode="numeric"
-                value={timeout}
-                placeholder="The script’s default"
-                onChange={(e) => setTimeoutText(e.target.value)}
-              />
-            )}
-          </Field>
-          <Field id="schedule-run-as" label="Run as">
-            {(control) => (
-              <Select {...control} value={runAs} onChange={(e) => setRunAs(e.target.value as RunAs)}>
-                <option value="system">System (root / SYSTEM)</option>
-                <option value="user">Logged-in user</option>
-              </Select>
-            )}
-          </Field>
-        </div>
+        <ActionFields kind={kind} idPrefix="schedule" partnerId={partnerId} form={form} checked={checked} commandRows={4} />
       ) : null}
       <TargetPicker
         partnerId={partnerId}
-        value={draft}
-        onChange={setDraft}
+        value={shownDraft}
+        // The picker never changes the devices: keep them by id, not by the names shown.
+        onChange={(next) => setDraft({ ...next, devices: draft.devices })}
         error={checked && 'error' in resolved ? resolved.error : null}
       />
     </FormDialogContent>

@@ -1,9 +1,10 @@
 import { Link, getRouteApi } from '@tanstack/react-router';
-import { CalendarClock, Pencil, Play, Plus, Trash2 } from 'lucide-react';
+import { CalendarClock, Play, Plus } from 'lucide-react';
 import { useState } from 'react';
 import { errorMessage } from '../../api/client';
 import { flattenPages } from '../../api/list';
 import { useDocumentTitle } from '../../app/use-document-title';
+import { Badge } from '../../ui/badge';
 import { Button } from '../../ui/button';
 import { Card } from '../../ui/card';
 import { cn } from '../../ui/cn';
@@ -13,13 +14,15 @@ import type { Column } from '../../ui/data-table';
 import { EmptyState } from '../../ui/empty-state';
 import { ListToolbar, SearchInput } from '../../ui/list-toolbar';
 import { PageHeader } from '../../ui/page-header';
+import { RowActions } from '../../ui/row-actions';
 import { Time } from '../../ui/time';
 import { useToast } from '../../ui/toast';
 import { Truncate } from '../../ui/truncate';
-import { useCan } from '../auth/session-context';
+import { useCan, useSession } from '../auth/session-context';
 import { haltedMessage, KIND_LABELS } from '../commands/api';
+import { useOpenTask } from '../commands/open-task';
 import { usePartnerSummary } from '../partners/use-partner-name';
-import { cronText, useDeleteSchedule, useRunScheduleNow, useSchedules, useUpdateSchedule } from './api';
+import { cronText, useApproveSchedule, useDeleteSchedule, useRunScheduleNow, useSchedules, useUpdateSchedule } from './api';
 import type { Schedule } from './api';
 import { ScheduleFormDialog } from './schedule-form-dialog';
 
@@ -71,9 +74,13 @@ export function SchedulesPage() {
   const list = useSchedules(partnerId, q);
   const { items } = flattenPages(list.data?.pages);
   const canRun = useCan('commands.run');
+  const canApprove = useCan('commands.approve');
+  const me = useSession().user.id;
+  const approve = useApproveSchedule(partnerId);
   const update = useUpdateSchedule(partnerId);
   const remove = useDeleteSchedule(partnerId);
   const runNow = useRunScheduleNow(partnerId);
+  const openTask = useOpenTask(partnerId);
   const { toast } = useToast();
   const [dialog, setDialog] = useState<{ kind: 'create' } | { kind: 'edit' | 'delete' | 'run'; schedule: Schedule } | null>(null);
   useDocumentTitle('Schedules', partner.name);
@@ -91,6 +98,14 @@ export function SchedulesPage() {
         onError: (error) => toast({ tone: 'error', title: 'Could not change the schedule', description: errorMessage(error) }),
       },
     );
+  }
+
+  function approveSchedule(schedule: Schedule) {
+    approve.mutate(schedule, {
+      onSuccess: (saved) =>
+        toast({ title: `“${saved.name}” approved`, description: 'Its firings now run on all of its devices.' }),
+      onError: (error) => toast({ tone: 'error', title: 'Could not approve the schedule', description: errorMessage(error) }),
+    });
   }
 
   const columns: Column<Schedule>[] = [
@@ -127,10 +142,30 @@ export function SchedulesPage() {
     {
       id: 'next',
       header: 'Next run',
-      className: 'w-36',
+      className: 'w-44',
       skeletonClassName: 'w-20',
       cell: (s) =>
-        s.enabled ? <Time value={s.next_run_at} mode="datetime" /> : <span className="text-muted-foreground">Disabled</span>,
+        !s.enabled ? (
+          <span className="text-muted-foreground">Disabled</span>
+        ) : s.approval === 'pending' ? (
+          // Above the fan-out threshold: firings are skipped until a second person approves (security.md 28).
+          <span className="flex flex-wrap items-center gap-1.5">
+            <Badge tone="warning">Needs approval</Badge>
+            {canApprove && s.created_by !== me && s.updated_by !== me ? (
+              <Button
+                size="sm"
+                variant="subtle"
+                aria-describedby={`schedule-${s.id}-name`}
+                disabled={approve.isPending}
+                onClick={() => approveSchedule(s)}
+              >
+                Approve
+              </Button>
+            ) : null}
+          </span>
+        ) : (
+          <Time value={s.next_run_at} mode="datetime" />
+        ),
     },
     {
       id: 'last',
@@ -168,7 +203,11 @@ export function SchedulesPage() {
             className: 'w-64 text-right',
             skeletonClassName: 'ml-auto w-24',
             cell: (s: Schedule) => (
-              <div className="flex justify-end gap-0.5">
+              <RowActions
+                describedBy={`schedule-${s.id}-name`}
+                onEdit={() => setDialog({ kind: 'edit', schedule: s })}
+                onDelete={() => setDialog({ kind: 'delete', schedule: s })}
+              >
                 <Button
                   size="sm"
                   variant="subtle"
@@ -178,25 +217,7 @@ export function SchedulesPage() {
                   <Play aria-hidden="true" />
                   Run now
                 </Button>
-                <Button
-                  size="sm"
-                  variant="subtle"
-                  aria-describedby={`schedule-${s.id}-name`}
-                  onClick={() => setDialog({ kind: 'edit', schedule: s })}
-                >
-                  <Pencil aria-hidden="true" />
-                  Edit
-                </Button>
-                <Button
-                  size="sm"
-                  variant="destructive-subtle"
-                  aria-describedby={`schedule-${s.id}-name`}
-                  onClick={() => setDialog({ kind: 'delete', schedule: s })}
-                >
-                  <Trash2 aria-hidden="true" />
-                  Delete
-                </Button>
-              </div>
+              </RowActions>
             ),
           } satisfies Column<Schedule>,
         ]
@@ -288,7 +309,16 @@ export function SchedulesPage() {
           if (!selected) return;
           try {
             const task = await runNow.mutateAsync(selected);
-            toast({ title: `“${selected.name}” started`, description: task?.id ? 'Its runs are in the history.' : undefined });
+            const on = task.target_count === 1 ? '1 device' : `${task.target_count} devices`;
+            toast(
+              task.approval === 'pending'
+                ? {
+                    title: `“${selected.name}” waits for approval`,
+                    description: `It targets ${on}, above the fan-out limit: another user with the approve permission must approve it.`,
+                  }
+                : { title: `“${selected.name}” started`, description: `On ${on}.` },
+            );
+            void openTask(task);
           } catch (error) {
             throw new Error(haltedMessage(error) ?? errorMessage(error), { cause: error });
           }
