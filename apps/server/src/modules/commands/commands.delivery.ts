@@ -80,7 +80,7 @@ export class CommandDelivery {
           async (tenantId, group) => {
             const items = group.map((i) => ({ ...i, startedAt: epochMs(i.startedAt) }));
             return isolating(items, async (part) => {
-              const changed = await ctx.db.withTenant(tenantId, (tx) => runsRepo.markRunning(tx, part));
+              const changed = await retryDeadlock(() => ctx.db.withTenant(tenantId, (tx) => runsRepo.markRunning(tx, part)));
               announce(ctx.bus, tenantId, changed);
             });
           },
@@ -101,7 +101,7 @@ export class CommandDelivery {
             }
             const unique = [...first.values()];
             const outcome = await isolating(unique, async (part) => {
-              const stored = await ctx.db.withTenant(tenantId, (tx) => runsRepo.appendOutput(tx, part));
+              const stored = await retryDeadlock(() => ctx.db.withTenant(tenantId, (tx) => runsRepo.appendOutput(tx, part)));
               const byRun = new Map(stored.map((r) => [r.id, r]));
               for (const c of [...part].sort((a, b) => a.seq - b.seq)) {
                 const run = byRun.get(c.runId);
@@ -139,22 +139,24 @@ export class CommandDelivery {
             const last = new Map(group.map((g) => [key(g), g]));
             const unique = [...last.values()];
             const outcome = await isolating(unique, async (part) => {
-              const changed = await ctx.db.withTenant(tenantId, (tx) =>
-                runsRepo.storeResults(
-                  tx,
-                  part.map(({ deviceId, result: r }) => ({
-                    runId: r.run_id,
-                    deviceId,
-                    status: r.status,
-                    exitCode: storableExitCode(r.exit_code),
-                    stdout: storable(r.stdout),
-                    stderr: storable(r.stderr),
-                    stdoutTruncated: r.stdout_truncated,
-                    stderrTruncated: r.stderr_truncated,
-                    startedAt: epochMs(r.started_at),
-                    finishedAt: epochMs(r.finished_at),
-                    error: r.error === undefined ? null : storable(r.error),
-                  })),
+              const changed = await retryDeadlock(() =>
+                ctx.db.withTenant(tenantId, (tx) =>
+                  runsRepo.storeResults(
+                    tx,
+                    part.map(({ deviceId, result: r }) => ({
+                      runId: r.run_id,
+                      deviceId,
+                      status: r.status,
+                      exitCode: storableExitCode(r.exit_code),
+                      stdout: storable(r.stdout),
+                      stderr: storable(r.stderr),
+                      stdoutTruncated: r.stdout_truncated,
+                      stderrTruncated: r.stderr_truncated,
+                      startedAt: epochMs(r.started_at),
+                      finishedAt: epochMs(r.finished_at),
+                      error: r.error === undefined ? null : storable(r.error),
+                    })),
+                  ),
                 ),
               );
               announce(ctx.bus, tenantId, changed);
@@ -288,7 +290,7 @@ export class CommandDelivery {
       if (to.send('command', { envelope }) && run.status === 'queued') sent.push(run.id);
     }
     if (sent.length === 0) return;
-    const changed = await this.ctx.db.withTenant(tenantId, (tx) => runsRepo.markSent(tx, sent));
+    const changed = await retryDeadlock(() => this.ctx.db.withTenant(tenantId, (tx) => runsRepo.markSent(tx, sent)));
     announce(this.ctx.bus, tenantId, changed);
   }
 
@@ -308,6 +310,22 @@ export class CommandDelivery {
       payload: payloadOf(shared, input),
       signature: run.signature,
     };
+  }
+}
+
+/**
+ * Runs a batch write again when Postgres aborted it to break a deadlock
+ * (40P01). The batch writers lock runs in one order, but the watchdog and
+ * cancellations update runs by status in scan order: rare, and a retry is
+ * the answer rather than failing a whole batch of results.
+ */
+async function retryDeadlock<T>(write: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if ((error as { code?: string }).code !== '40P01' || attempt >= attempts) throw error;
+    }
   }
 }
 

@@ -70,6 +70,18 @@ export interface ChangedRun {
   status: RunStatus;
 }
 
+/**
+ * Locks these runs in id order before a batch updates them. Batches of
+ * acceptances, output, results and deliveries run side by side and overlap
+ * (an agent's result arrives while its acceptance is being written); an
+ * UPDATE ... FROM locks rows in whatever order its plan visits them, so two
+ * batches could each hold a row the other waits for. One order for every
+ * writer rules that deadlock out.
+ */
+async function lockRuns(tx: Tx, ids: string[]): Promise<void> {
+  await sql`select 1 from command_runs where id = any(${[...new Set(ids)]}::uuid[]) order by id for update`.execute(tx);
+}
+
 const changedColumns = sql`id, task_id, device_id, organization_id, site_id, status`;
 
 const countsSelect = sql<Counts>`(select jsonb_build_object(
@@ -481,18 +493,23 @@ export const runsRepo = {
       .execute() as Promise<OwedRun[]>,
 
   /** Delivered: queued runs become sent (one statement for the batch). */
-  markSent: async (tx: Tx, ids: string[]): Promise<ChangedRun[]> =>
-    ids.length === 0
-      ? []
-      : (
-          await sql<ChangedRun>`update command_runs set status = 'sent', sent_at = now()
-             where id = any(${ids}::uuid[]) and status = 'queued'
-             returning ${changedColumns}`.execute(tx)
-        ).rows,
+  markSent: async (tx: Tx, ids: string[]): Promise<ChangedRun[]> => {
+    if (ids.length === 0) return [];
+    await lockRuns(tx, ids);
+    return (
+      await sql<ChangedRun>`update command_runs set status = 'sent', sent_at = now()
+         where id = any(${ids}::uuid[]) and status = 'queued'
+         returning ${changedColumns}`.execute(tx)
+    ).rows;
+  },
 
   /** The agent started these runs (`command.accepted`). */
-  markRunning: async (tx: Tx, items: { runId: string; deviceId: string; startedAt: number }[]): Promise<ChangedRun[]> =>
-    (
+  markRunning: async (tx: Tx, items: { runId: string; deviceId: string; startedAt: number }[]): Promise<ChangedRun[]> => {
+    await lockRuns(
+      tx,
+      items.map((i) => i.runId),
+    );
+    return (
       await sql<ChangedRun>`update command_runs r
            set status = 'running',
                started_at = case when v.started_at > 0 then to_timestamp(v.started_at / 1000.0) else now() end,
@@ -501,7 +518,8 @@ export const runsRepo = {
                       ${items.map((i) => i.startedAt)}::float8[]) as v(run_id, device_id, started_at)
          where r.id = v.run_id and r.device_id = v.device_id and r.status in ('queued', 'sent')
          returning r.id, r.task_id, r.device_id, r.organization_id, r.site_id, r.status`.execute(tx)
-    ).rows,
+    ).rows;
+  },
 
   /**
    * Appends live output (one statement for the batch): chunks at or below a
@@ -512,8 +530,12 @@ export const runsRepo = {
   appendOutput: async (
     tx: Tx,
     chunks: { runId: string; deviceId: string; seq: number; stream: 'stdout' | 'stderr'; data: string }[],
-  ): Promise<(ChangedRun & { previous_seq: number })[]> =>
-    (
+  ): Promise<(ChangedRun & { previous_seq: number })[]> => {
+    await lockRuns(
+      tx,
+      chunks.map((c) => c.runId),
+    );
+    return (
       await sql<ChangedRun & { previous_seq: number }>`with v as (
           select * from unnest(${chunks.map((c) => c.runId)}::uuid[], ${chunks.map((c) => c.deviceId)}::uuid[],
                                ${chunks.map((c) => c.seq)}::int[], ${chunks.map((c) => c.stream)}::text[],
@@ -542,7 +564,8 @@ export const runsRepo = {
          where r.id = f.run_id and r.output_seq = f.previous_seq
            and r.status in ('queued', 'sent', 'running') and not r.result_acked
          returning r.id, r.task_id, r.device_id, r.organization_id, r.site_id, r.status, f.previous_seq`.execute(tx)
-    ).rows,
+    ).rows;
+  },
 
   /**
    * Stores final results (one statement for the batch). A run's result is
@@ -567,6 +590,10 @@ export const runsRepo = {
     }[],
   ): Promise<ChangedRun[]> => {
     const col = <T>(pick: (r: (typeof results)[number]) => T) => results.map(pick);
+    await lockRuns(
+      tx,
+      results.map((r) => r.runId),
+    );
     return (
       await sql<ChangedRun>`update command_runs r
            set status = v.status::run_status, exit_code = v.exit_code, stdout = v.stdout, stderr = v.stderr,

@@ -179,15 +179,18 @@ export function devicePresence(db: Database): AgentPresence {
       const tenants = await db.withPlatform((tx) => tx.selectFrom('agents').select('tenant_id').distinct().execute());
       const left: { tenantId: string; organizationId: string; siteId: string; deviceId: string }[] = [];
       for (const { tenant_id: tenantId } of tenants) {
-        const rows = await db.withTenant(tenantId, (tx) =>
-          tx
+        const rows = await db.withTenant(tenantId, async (tx) => {
+          // In id order, like every other writer of many devices: at a stop, the offline writes of
+          // sockets closing that moment are still running.
+          await sql`select 1 from devices where online and gateway_id = ${gatewayId} order by id for no key update`.execute(tx);
+          return tx
             .updateTable('devices')
             .set({ online: false, disconnected_at: sql`now()` })
             .where('online', '=', true)
             .where('gateway_id', '=', gatewayId)
             .returning(['id', 'organization_id', 'site_id'])
-            .execute(),
-        );
+            .execute();
+        });
         for (const r of rows) left.push({ tenantId, organizationId: r.organization_id, siteId: r.site_id, deviceId: r.id });
       }
       return left;
