@@ -70,13 +70,21 @@ async function signIn(base: string, email: string, password: string) {
     body: JSON.stringify({ email, password }),
   });
   expect(res.status).toBe(200);
-  return res.headers
+  const cookie = res.headers
     .getSetCookie()
     .map((c) => c.split(';')[0]!)
     .join('; ');
+  return { cookie, csrf: ((await res.json()) as { csrf_token: string }).csrf_token };
 }
 
-type LocalDevice = { hostname: string; online: boolean; os_name: string; site_name: string; organization_name: string };
+type LocalDevice = {
+  id: string;
+  hostname: string;
+  online: boolean;
+  os_name: string;
+  site_name: string;
+  organization_name: string;
+};
 
 /** This machine, as the demo partner's devices list shows it. */
 async function localDevice(base: string, cookie: string): Promise<LocalDevice | undefined> {
@@ -111,12 +119,39 @@ describe('the cloudrmm process', () => {
     // OPS1: this machine is a real device, online with its real inventory, within a minute.
     const base = `http://127.0.0.1:${port}`;
     const demoPassword = /Demo user:\s+tech@acme\.example\s+password: (\S+)/.exec(banner)![1]!;
-    const cookie = await signIn(base, 'tech@acme.example', demoPassword);
+    const { cookie, csrf } = await signIn(base, 'tech@acme.example', demoPassword);
     await expect.poll(async () => (await localDevice(base, cookie))?.online, { timeout: 60_000 }).toBe(true);
     await expect.poll(async () => (await localDevice(base, cookie))?.os_name, { timeout: 60_000 }).toMatch(/\S+ \S+/);
     expect(await localDevice(base, cookie)).toMatchObject({ organization_name: 'Acme IT (internal)', site_name: 'Office' });
     const stateDir = path.join(dataDir, 'local-agent');
     expect(await agentProcesses(stateDir)).toHaveLength(1);
+
+    // AGT9, AGT18: out of the box the local agent holds the command key and runs what the demo technician sends it.
+    const partners = (await (await fetch(`${base}/api/v1/partners`, { headers: { cookie } })).json()) as {
+      items: { id: string }[];
+    };
+    const pid = partners.items[0]!.id;
+    const deviceId = (await localDevice(base, cookie))!.id;
+    const made = await fetch(`${base}/api/v1/partners/${pid}/tasks`, {
+      method: 'POST',
+      headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        kind: 'shell',
+        interpreter: 'sh',
+        command: 'echo "from the local agent"',
+        target: { type: 'devices', ids: [deviceId] },
+      }),
+    });
+    expect(made.status).toBe(201);
+    const taskId = ((await made.json()) as { id: string }).id;
+    const runOf = async () =>
+      (
+        (await (await fetch(`${base}/api/v1/partners/${pid}/runs?task_id=${taskId}`, { headers: { cookie } })).json()) as {
+          items: { status: string; output_preview?: string }[];
+        }
+      ).items[0];
+    await expect.poll(async () => (await runOf())?.status, { timeout: 30_000 }).toBe('succeeded');
+    expect((await runOf())?.output_preview).toContain('from the local agent');
 
     first.child.kill('SIGTERM');
     expect(await exited(first.child)).toBe(0);
