@@ -1,8 +1,9 @@
 // AGT9, AUT1, AUT2 in a real browser: a technician opens the device page of a
 // machine running the real agent, runs a library script with a parameter from
 // the "Run script" dialog, and watches its output arrive on the run page over
-// the live socket while the script is still running. Screenshots go to
-// test-results/e2e/.
+// the live socket while the script is still running; and a custom field
+// defined and filled in the dashboard reaches a command (DEV9). Screenshots go
+// to test-results/e2e/.
 import os from 'node:os';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -134,4 +135,32 @@ describe('running a script from the dashboard', () => {
     await expect.poll(() => row.count()).toBe(1);
     await expect.poll(() => row.textContent()).toContain('Succeeded');
   });
+
+  it('a custom field defined and filled in the dashboard reaches a command as CLOUDRMM_CUSTOM_<NAME> (DEV9)', async () => {
+    await page.goto(`${server.url}/partners/${partnerId}/custom-fields`);
+    await page.getByRole('button', { name: 'New device field' }).click();
+    const define = page.getByRole('dialog', { name: 'New device field' });
+    await define.getByLabel('Label').fill('Asset tag');
+    await define.getByLabel('Name in scripts').fill('asset_tag');
+    await define.getByRole('button', { name: 'Create field' }).click();
+    await expect.poll(() => page.getByRole('cell', { name: 'asset_tag' }).count()).toBe(1);
+
+    await page.goto(`${server.url}/partners/${partnerId}/devices/${deviceId}`);
+    const card = page.getByRole('region', { name: 'Custom fields' });
+    await card.getByRole('button', { name: 'Edit' }).click();
+    const values = page.getByRole('dialog', { name: /^Custom fields of / });
+    // Agent-style hostile text stays text all the way to the script's environment.
+    await values.getByLabel('Asset tag').fill('AT-0042 $(id)');
+    await values.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => card.textContent()).toContain('AT-0042 $(id)');
+
+    await page.getByRole('button', { name: 'Run command' }).first().click();
+    const dialog = page.getByRole('dialog', { name: 'Run command' });
+    await dialog.getByLabel('Command').fill('echo "tag=$CLOUDRMM_CUSTOM_ASSET_TAG"');
+    await dialog.getByRole('button', { name: 'Run command' }).click();
+    await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/, { timeout: 15_000 });
+    await expect.poll(() => page.getByTestId('run-status').first().textContent(), { timeout: 20_000 }).toBe('Succeeded');
+    expect(await page.getByTestId('run-stdout').textContent()).toBe('tag=AT-0042 $(id)\n');
+    expect(consoleProblems).toEqual([]);
+  }, 60_000);
 });

@@ -9,14 +9,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../apps/server/test/support/ports.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 const dirs: string[] = [];
 afterAll(async () => {
   for (const d of dirs) await fs.rm(d, { recursive: true, force: true });
 });
 
 function startProcess(env: Record<string, string>, args: string[] = []) {
-  const child = spawn(TSX, [path.join(ROOT, 'apps/server/src/main.ts'), ...args], {
+  // Node itself with tsx's loader, not the tsx command: that wrapper SIGKILLs its child (exit 130) when the
+  // child does not acknowledge a relayed signal within 60 ms, which a busy machine can miss.
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'apps/server/src/main.ts'), ...args], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', CLOUDRMM_WEB_DIR: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
