@@ -180,6 +180,11 @@ const runColumns = [
   't.reason',
 ] as const;
 
+/** The partner's fan-out threshold (security.md 28): tasks aimed at more devices wait for a second person. */
+export async function fanOutThreshold(tx: Tx): Promise<number> {
+  return (await settingsRepo.get(tx))?.fanout_threshold ?? DEFAULT_SETTINGS.fanout_threshold;
+}
+
 export const settingsRepo = {
   get: (tx: Tx): Promise<SettingsRow | undefined> =>
     tx

@@ -8,6 +8,8 @@ import { runWatchdog } from './commands.watchdog.js';
 
 export { CreateTask, Target as TaskTarget, Task } from './commands.schemas.js';
 export { DEFAULT_SETTINGS } from './commands.repository.js';
+export { checkParameters } from './commands.build.js';
+export { fanOutThreshold } from './commands.repository.js';
 export { CommandsService, type CreateOptions, type Requester, type ScheduleApproval } from './commands.service.js';
 export { runWatchdog, EXPIRY_GRACE_SECONDS, RESULT_GRACE_SECONDS } from './commands.watchdog.js';
 

@@ -5,7 +5,7 @@ import { visibleWithin, type Principal } from '../../platform/auth/principal.js'
 import type { Tx } from '../../platform/db/database.js';
 import { AppError, notFound, staleVersion } from '../../platform/http/errors.js';
 import type { ModuleContext } from '../../platform/modules/define.js';
-import { CommandsService, DEFAULT_SETTINGS, type CreateTask, type ScheduleApproval } from '../commands/index.js';
+import { checkParameters, CommandsService, fanOutThreshold, type CreateTask, type ScheduleApproval } from '../commands/index.js';
 import { resolveDeviceTargets } from '../devices/index.js';
 import { scriptForRun } from '../scripts/index.js';
 import {
@@ -234,7 +234,7 @@ export class SchedulesService {
           updated_by: principal.userId,
           next_run_at: enabled ? (nextOccurrence(timing.cron, timing.timezone, now)?.toISOString() ?? null) : null,
         },
-        await approvalNeeded(tx, partnerId, input.target),
+        await approvalNeeded(tx, input.target),
       );
       await audit(tx, partnerId, actor, {
         action: 'schedule.create',
@@ -288,7 +288,7 @@ export class SchedulesService {
           : {}),
       };
       // Another action or target is another thing to approve: an approval given before is void.
-      const approval = reapprove ? await approvalNeeded(tx, partnerId, input.target ?? before.target) : null;
+      const approval = reapprove ? await approvalNeeded(tx, input.target ?? before.target) : null;
       const after = await schedulesRepo.update(tx, scheduleId, input.version, values, approval);
       if (!after) throw staleVersion('the schedule');
       await audit(tx, partnerId, actor, {
@@ -430,56 +430,35 @@ async function checkAction(
   if (!action.script_id) throw invalid('script_id is required to run a script', 'action.script_id');
   const script = await scriptForRun(tx, action.script_id);
   if (!script) throw invalid('no such script', 'action.script_id');
-  const defs = new Map(script.parameters.map((p) => [p.name, p]));
-  for (const name of Object.keys(given)) {
-    if (!defs.has(name)) throw invalid(`the script has no parameter "${name}"`, `action.parameters.${name}`);
+  // A secret left empty on an edit keeps the value stored for the same script.
+  const values: Record<string, ParameterValue> = { ...given };
+  for (const def of script.parameters) {
+    const v = values[def.name];
+    if (def.type === 'secret' && (v === undefined || v === '' || v === null) && kept?.scriptId === script.id) {
+      const stored = kept.secrets[def.name];
+      if (stored !== undefined && stored !== null) values[def.name] = stored;
+    }
+  }
+  // The same checks a task's parameters get when it is created (the schedule's task will get them again).
+  try {
+    checkParameters(script.parameters, values);
+  } catch (error) {
+    if (error instanceof AppError && error.extra.field) {
+      throw invalid(error.message, `action.${error.extra.field}`);
+    }
+    throw error;
   }
   const shown: Record<string, ParameterValue> = {};
   const secrets: Secrets = {};
   for (const def of script.parameters) {
-    const field = `action.parameters.${def.name}`;
-    const label = def.label || def.name;
-    let value: ParameterValue | undefined = given[def.name];
-    if (value === '' || value === null) value = undefined;
+    const value = values[def.name];
+    if (value === undefined || value === '' || value === null) continue;
     if (def.type === 'secret') {
-      if (value === undefined && kept?.scriptId === script.id) value = kept.secrets[def.name] ?? undefined;
-      if (value !== undefined) {
-        secrets[def.name] = value;
-        shown[def.name] = null;
-      }
-    } else if (value !== undefined) {
-      checkValue(def, value, label, field);
-      shown[def.name] = value;
-    }
-    const fallback = def.default === '' ? null : def.default;
-    if (value === undefined && (fallback === null || fallback === undefined) && def.required)
-      throw invalid(`${label} is required`, field);
+      secrets[def.name] = value;
+      shown[def.name] = null;
+    } else shown[def.name] = value;
   }
   return { shown: { ...action, parameters: shown }, secrets };
-}
-
-function checkValue(
-  def: { type: string; choices: string[] },
-  value: string | number | boolean,
-  label: string,
-  field: string,
-): void {
-  switch (def.type) {
-    case 'number':
-      if (!Number.isFinite(typeof value === 'number' ? value : typeof value === 'string' && value.trim() ? Number(value) : NaN)) {
-        throw invalid(`${label} must be a number`, field);
-      }
-      return;
-    case 'boolean':
-      if (value !== true && value !== false && value !== 'true' && value !== 'false')
-        throw invalid(`${label} must be true or false`, field);
-      return;
-    case 'choice':
-      if (!def.choices.includes(String(value))) throw invalid(`${label} must be one of: ${def.choices.join(', ')}`, field);
-      return;
-    default:
-      if (typeof value === 'boolean') throw invalid(`${label} must be text`, field);
-  }
 }
 
 /** The target's shape for its type; a saved filter must exist. */
@@ -502,8 +481,8 @@ async function checkTarget(tx: Tx, target: CreateTask['target']): Promise<void> 
 }
 
 /** A new or changed target's approval: needed when it holds more devices than the partner's fan-out threshold. */
-async function approvalNeeded(tx: Tx, partnerId: string, target: CreateTask['target']): Promise<ApprovalValues> {
-  const threshold = await fanOutThreshold(tx, partnerId);
+async function approvalNeeded(tx: Tx, target: CreateTask['target']): Promise<ApprovalValues> {
+  const threshold = await fanOutThreshold(tx);
   const devices = (await resolveDeviceTargets(tx, null, target)).length;
   return {
     approval: devices > threshold ? 'pending' : 'not_required',
@@ -511,15 +490,6 @@ async function approvalNeeded(tx: Tx, partnerId: string, target: CreateTask['tar
     approval_at: null,
     approval_script_version: null,
   };
-}
-
-async function fanOutThreshold(tx: Tx, partnerId: string): Promise<number> {
-  const row = await tx
-    .selectFrom('command_settings')
-    .select('fanout_threshold')
-    .where('tenant_id', '=', partnerId)
-    .executeTakeFirst();
-  return row?.fanout_threshold ?? DEFAULT_SETTINGS.fanout_threshold;
 }
 
 /** Equal as JSON values, whatever the order of their keys. */
