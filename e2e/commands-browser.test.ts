@@ -4,7 +4,9 @@
 // the live socket while the script is still running; and a custom field
 // defined and filled in the dashboard reaches a command (DEV9). Screenshots go
 // to test-results/e2e/.
+import fs from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TenancyService } from '../apps/server/src/modules/tenancy/index.js';
@@ -23,6 +25,7 @@ let agent: RealAgent;
 let partnerId: string;
 let deviceId: string;
 const email = 'tech@live-output.test';
+let rebootMarker: string;
 /** Frames the dashboard's live socket received, by event type. */
 const liveFrames: Record<string, number> = {};
 
@@ -48,7 +51,10 @@ beforeAll(async () => {
   );
   agent = await RealAgent.create();
   deviceId = await agent.enroll(server.url, token.json.token);
-  agent.start();
+  // A reboot from the dashboard must not reboot the machine running the tests: it touches a file instead.
+  rebootMarker = path.join(os.tmpdir(), `cloudrmm-rebooted-${process.pid}`);
+  await fs.rm(rebootMarker, { force: true });
+  agent.start({ CLOUDRMM_AGENT_REBOOT_COMMAND: `touch ${rebootMarker}` });
   await waitOnline(api, partnerId, deviceId, agent);
 
   const made = await api('POST', `/partners/${partnerId}/scripts`, {
@@ -88,6 +94,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await agent?.dispose();
+  if (rebootMarker) await fs.rm(rebootMarker, { force: true });
   await browser?.close();
   await server?.close();
 });
@@ -161,6 +168,39 @@ describe('running a script from the dashboard', () => {
     await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/, { timeout: 15_000 });
     await expect.poll(() => page.getByTestId('run-status').first().textContent(), { timeout: 20_000 }).toBe('Succeeded');
     expect(await page.getByTestId('run-stdout').textContent()).toBe('tag=AT-0042 $(id)\n');
+    expect(consoleProblems).toEqual([]);
+  }, 60_000);
+
+  it('bulk actions from the device list: tags the selected device, then reboots it (DEV4)', async () => {
+    await page.goto(`${server.url}/partners/${partnerId}/devices`);
+    const select = page.getByRole('checkbox', { name: `Select ${os.hostname()}` });
+    await select.check();
+    const bar = page.getByRole('region', { name: 'Bulk actions' });
+    await expect.poll(() => bar.getByRole('status').textContent()).toBe('1 device selected');
+
+    await bar.getByRole('button', { name: 'Tags' }).click();
+    const tags = page.getByRole('dialog', { name: `Tags of ${os.hostname()}` });
+    await tags.getByLabel('Add tags').fill('Servers, backup-nightly');
+    await tags.getByRole('button', { name: 'Apply' }).click();
+    await expect
+      .poll(async () => (await api<{ tags: string[] }>('GET', `/partners/${partnerId}/devices/${deviceId}`)).json.tags)
+      .toEqual(['backup-nightly', 'servers']);
+
+    if (!(await select.isChecked())) await select.check();
+    await bar.getByRole('button', { name: 'Reboot' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Reboot this device?' });
+    await confirm.getByRole('button', { name: 'Reboot' }).click();
+    await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/, { timeout: 15_000 });
+    await expect.poll(() => page.getByTestId('run-status').first().textContent(), { timeout: 20_000 }).toBe('Succeeded');
+    // The agent ran its reboot command (here: the override the test gave it).
+    await expect
+      .poll(() =>
+        fs.stat(rebootMarker).then(
+          () => true,
+          () => false,
+        ),
+      )
+      .toBe(true);
     expect(consoleProblems).toEqual([]);
   }, 60_000);
 });

@@ -73,10 +73,10 @@ export class RealAgent {
     return JSON.parse(stdout) as { enrolled: boolean; device_id?: string; connection?: string; [k: string]: unknown };
   }
 
-  /** Starts `run` in the background; its log is kept for failure messages. */
-  start(): this {
+  /** Starts `run` in the background (with extra environment, e.g. CLOUDRMM_AGENT_REBOOT_COMMAND); its log is kept. */
+  start(env: Record<string, string> = {}): this {
     const child = spawn(process.execPath, [AGENT_BUNDLE, 'run', '--dev'], {
-      env: { ...process.env, CLOUDRMM_AGENT_DIR: this.stateDir },
+      env: { ...process.env, ...env, CLOUDRMM_AGENT_DIR: this.stateDir },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     child.stderr!.on('data', (d) => (this.output += d));
