@@ -4,10 +4,12 @@
  * an enrollment token for the simulated fleet, and polling helpers.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { UsageError } from './cli.js';
 import type { Simulation } from './simulation.js';
 import { progressLine, type FleetStats } from './stats.js';
 
@@ -228,4 +230,26 @@ export async function benchPartner(api: Api, agents: number): Promise<{ partnerI
     { name: 'bench', max_uses: Math.min(agents, 100_000), expires_in_hours: 24 },
   );
   return { partnerId: partner.id, token: token.token };
+}
+
+/**
+ * The server a benchmark measures (`--server-from src|dist`), with an admin
+ * made for the run and signed in. The server is stopped again if sign-in fails.
+ */
+export async function startBenchServer(flags: Map<string, string>): Promise<{ server: ServerProcess; api: Api }> {
+  const from = (flags.get('server-from') ?? 'dist') as 'src' | 'dist';
+  if (from !== 'src' && from !== 'dist') throw new UsageError('--server-from must be src or dist');
+  const adminEmail = 'bench@localhost';
+  const adminPassword = randomBytes(18).toString('base64url');
+  log(`[bench] starting a CloudRMM server (from ${from}) with an embedded Postgres...`);
+  const server = await startServer({ from, adminEmail, adminPassword });
+  log(`[bench] server pid ${server.pid} at ${server.url}, data in ${server.dataDir}`);
+  const api = new Api(server.url);
+  try {
+    await api.login(adminEmail, adminPassword);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return { server, api };
 }

@@ -4,11 +4,10 @@
  * Postgres in a temporary data folder, drives N simulated agents against it and
  * prints what it cost as JSON.
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Api, benchPartner, dirBytes, log, mergeKinds, postmasterPid, round, sleep, startServer, waitFor } from './bench-kit.js';
+import { benchPartner, dirBytes, log, mergeKinds, postmasterPid, round, sleep, startBenchServer, waitFor } from './bench-kit.js';
 import { checkKnown, intFlag, loopbackSources, parseFlags, UsageError } from './cli.js';
 import { benchFanout, FANOUT_USAGE } from './fanout.js';
 import { cpuSeconds, rssBytes, treeUsage } from './proc.js';
@@ -57,18 +56,9 @@ export async function benchGateway(argv: string[]): Promise<Record<string, unkno
   const m = /^(\d+)(?:-(\d+))?$/.exec(softwareRaw);
   if (!m) throw new UsageError('--software must be MIN-MAX');
   const software = { min: Number(m[1]), max: Number(m[2] ?? m[1]) };
-  const from = (flags.get('server-from') ?? 'dist') as 'src' | 'dist';
-  if (from !== 'src' && from !== 'dist') throw new UsageError('--server-from must be src or dist');
-
-  const adminEmail = 'bench@localhost';
-  const adminPassword = randomBytes(18).toString('base64url');
-  log(`[bench] starting a CloudRMM server (from ${from}) with an embedded Postgres...`);
-  const server = await startServer({ from, adminEmail, adminPassword });
-  log(`[bench] server pid ${server.pid} at ${server.url}, data in ${server.dataDir}`);
+  const { server, api } = await startBenchServer(flags);
   let simulation: Simulation | null = null;
   try {
-    const api = new Api(server.url);
-    await api.login(adminEmail, adminPassword);
     const { partnerId, token } = await benchPartner(api, agents);
 
     // Let start-up work (migrations, job schedules) settle before the baseline.

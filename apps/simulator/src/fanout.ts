@@ -5,11 +5,10 @@
  * signed command, how long until every result was stored, and what the server
  * spent doing it.
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Api, benchPartner, log, mergeKinds, postmasterPid, round, sleep, startServer, waitFor } from './bench-kit.js';
+import { benchPartner, log, mergeKinds, postmasterPid, round, sleep, startBenchServer, waitFor } from './bench-kit.js';
 import { checkKnown, intFlag, loopbackSources, parseFlags, UsageError } from './cli.js';
 import { cpuSeconds, rssBytes, treeUsage } from './proc.js';
 import { startSimulation, type Simulation } from './simulation.js';
@@ -57,18 +56,9 @@ export async function benchFanout(argv: string[]): Promise<Record<string, unknow
   const agents = intFlag(flags, 'agents', 10_000, 1, 200_000);
   const progressMs = intFlag(flags, 'progress', 5, 0, 3600) * 1000;
   const command = flags.get('command') ?? 'echo hello';
-  const from = (flags.get('server-from') ?? 'dist') as 'src' | 'dist';
-  if (from !== 'src' && from !== 'dist') throw new UsageError('--server-from must be src or dist');
-
-  const adminEmail = 'bench@localhost';
-  const adminPassword = randomBytes(18).toString('base64url');
-  log(`[bench] starting a CloudRMM server (from ${from}) with an embedded Postgres...`);
-  const server = await startServer({ from, adminEmail, adminPassword });
-  log(`[bench] server pid ${server.pid} at ${server.url}, data in ${server.dataDir}`);
+  const { server, api } = await startBenchServer(flags);
   let simulation: Simulation | null = null;
   try {
-    const api = new Api(server.url);
-    await api.login(adminEmail, adminPassword);
     const { partnerId, token } = await benchPartner(api, agents);
     // One task to the whole fleet is the point here: lift the second-approver threshold above it.
     const settings = await api.call<{ version: number; default_expiry_hours: number }>(
