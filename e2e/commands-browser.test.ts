@@ -203,4 +203,17 @@ describe('running a script from the dashboard', () => {
       .toBe(true);
     expect(consoleProblems).toEqual([]);
   }, 60_000);
+
+  it('the script library filters by language and target OS (AUT1)', async () => {
+    await page.goto(`${server.url}/partners/${partnerId}/scripts`);
+    const ours = page.getByRole('link', { name: 'Count slowly' });
+    await expect.poll(() => ours.count()).toBe(1);
+    await page.getByRole('combobox', { name: 'Language' }).selectOption({ label: 'Python' });
+    await expect.poll(() => ours.count()).toBe(0);
+    await page.getByRole('combobox', { name: 'Language' }).selectOption({ label: 'Any language' });
+    await expect.poll(() => ours.count()).toBe(1);
+    await page.getByRole('combobox', { name: 'Target OS' }).selectOption({ label: 'Windows' });
+    await expect.poll(() => ours.count()).toBe(0);
+    expect(consoleProblems).toEqual([]);
+  });
 });

@@ -1,6 +1,5 @@
 import { Link, getRouteApi } from '@tanstack/react-router';
 import { FileCode2, Globe, Plus, SearchX, X } from 'lucide-react';
-import { useId } from 'react';
 import { flattenPages } from '../../api/list';
 import { useDocumentTitle } from '../../app/use-document-title';
 import { Badge } from '../../ui/badge';
@@ -9,9 +8,8 @@ import { Card } from '../../ui/card';
 import { cursorListProps, DataTable } from '../../ui/data-table';
 import type { Column } from '../../ui/data-table';
 import { EmptyState } from '../../ui/empty-state';
-import { CheckboxToggle, ListToolbar, SearchInput } from '../../ui/list-toolbar';
+import { CheckboxToggle, FilterSelect, ListToolbar, SearchInput } from '../../ui/list-toolbar';
 import { PageHeader } from '../../ui/page-header';
-import { Select } from '../../ui/select';
 import { Time } from '../../ui/time';
 import { Truncate } from '../../ui/truncate';
 import { useCan } from '../auth/session-context';
@@ -53,7 +51,6 @@ export function ScriptsPage() {
   const categories = useScriptCategories(partnerId);
   const { items, total } = flattenPages(list.data?.pages);
   const canManage = useCan('scripts.manage');
-  const filterId = useId();
   useDocumentTitle('Scripts', partner.name);
 
   function setSearch(patch: Partial<ScriptsSearch>) {
@@ -156,54 +153,33 @@ export function ScriptsPage() {
             value={search.q ?? ''}
             onChange={(q) => setSearch({ q: q || undefined })}
           />
-          <label htmlFor={`${filterId}-category`} className="sr-only">
-            Category
-          </label>
-          <Select
-            id={`${filterId}-category`}
+          <FilterSelect
+            label="Category"
             className="w-40"
-            value={search.category ?? ''}
-            onChange={(e) => setSearch({ category: e.target.value || undefined })}
-          >
-            <option value="">All categories</option>
-            {categoryOptions.map((c) => (
-              <option key={c} value={c}>
-                {c}
-              </option>
-            ))}
-          </Select>
-          <label htmlFor={`${filterId}-language`} className="sr-only">
-            Language
-          </label>
-          <Select
-            id={`${filterId}-language`}
+            value={search.category}
+            onChange={(category) => setSearch({ category })}
+            anyLabel="All categories"
+            options={categoryOptions.map((c) => ({ value: c, label: c }))}
+            chosenLabel={search.category ?? ''}
+          />
+          <FilterSelect
+            label="Language"
             className="w-36"
-            value={search.language ?? ''}
-            onChange={(e) => setSearch({ language: (e.target.value || undefined) as ScriptsSearch['language'] })}
-          >
-            <option value="">Any language</option>
-            {LANGUAGES.map((l) => (
-              <option key={l} value={l}>
-                {LANGUAGE_LABELS[l]}
-              </option>
-            ))}
-          </Select>
-          <label htmlFor={`${filterId}-os`} className="sr-only">
-            Target OS
-          </label>
-          <Select
-            id={`${filterId}-os`}
+            value={search.language}
+            onChange={(language) => setSearch({ language: language as ScriptsSearch['language'] })}
+            anyLabel="Any language"
+            options={LANGUAGES.map((l) => ({ value: l, label: LANGUAGE_LABELS[l] }))}
+            chosenLabel={search.language ?? ''}
+          />
+          <FilterSelect
+            label="Target OS"
             className="w-32"
-            value={search.os ?? ''}
-            onChange={(e) => setSearch({ os: (e.target.value || undefined) as ScriptsSearch['os'] })}
-          >
-            <option value="">Any OS</option>
-            {TARGET_OSES.map((o) => (
-              <option key={o} value={o}>
-                {OS_LABELS[o]}
-              </option>
-            ))}
-          </Select>
+            value={search.os}
+            onChange={(os) => setSearch({ os: os as ScriptsSearch['os'] })}
+            anyLabel="Any OS"
+            options={TARGET_OSES.map((o) => ({ value: o, label: OS_LABELS[o] }))}
+            chosenLabel={search.os ?? ''}
+          />
           <CheckboxToggle
             label="Only my library"
             checked={search.mine === 1}
